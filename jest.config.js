@@ -1,0 +1,14 @@
+/** Jest in native ESM mode (fhir-kit-client and jose are ESM only); @swc/jest strips the types. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
+  },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/data/'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

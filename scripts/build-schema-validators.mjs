@@ -33,5 +33,7 @@ ajv.addSchema(schema);
 const refs = Object.fromEntries(resourceTypes.map((t) => [t, `fhir.schema.json#/definitions/${t}`]));
 const code = standaloneCode.default ? standaloneCode.default(ajv, refs) : standaloneCode(ajv, refs);
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, code);
+// ajv's ESM output still require()s its runtime helpers (ucs2length, equal): give the module a require.
+const header = "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n";
+writeFileSync(outFile, header + code);
 console.log(`schema validators: ${resourceTypes.length} resource types, ${(code.length / 1e6).toFixed(1)} MB, ${Date.now() - started} ms`);

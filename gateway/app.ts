@@ -1,0 +1,54 @@
+/**
+ * The HTTP app: every feature's router mounted in one readable block. No listen() here (tests drive the
+ * exported app with supertest; the runtime listens).
+ */
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import type { Config } from './config.js';
+import type { Database } from './store/database.js';
+import { tokenRouter } from './auth/router.js';
+import type { ClientStore } from './auth/clients.js';
+import type { TokenService } from './auth/tokens.js';
+import type { ParticipantRegistry } from './participants/registry.js';
+import { claimRouter } from './claims/router.js';
+import type { ClaimService } from './claims/claim-service.js';
+import { healthRouter } from './health/router.js';
+import { authenticate } from './http/authenticate.js';
+import { errorHandler, unknownRoute } from './http/errors.js';
+import { fhirJsonBody } from './http/fhir-body.js';
+import { IdempotencyStore } from './http/idempotency.js';
+import type { SchemaValidator } from './validation/schema-validator.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly redis: () => Redis;
+  readonly registry: ParticipantRegistry;
+  readonly clients: ClientStore;
+  readonly tokens: TokenService;
+  readonly claims: ClaimService;
+  readonly schema: SchemaValidator;
+}
+
+/** Builds the gateway's express app. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+
+  const body = fhirJsonBody({ limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth });
+  const idempotency = new IdempotencyStore(deps.db);
+
+  app.use(healthRouter({ db: deps.db, redis: deps.redis }));
+  app.use(tokenRouter(deps));
+  app.use('/fhir', authenticate(deps.tokens, deps.registry));
+  app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
+
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * Short-lived bearer tokens (JWT, HS256) for OAuth2 client credentials. The signing key lives in the
+ * database, created on first start, so every API process of a deployment verifies every other's tokens.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import type { Database } from '../store/database.js';
+import type { ParticipantKind } from '../participants/registry.js';
+
+const ISSUER = 'urn:passerelle:gateway';
+const AUDIENCE = 'urn:passerelle:api';
+
+/** Scopes each kind of participant may hold. */
+export const SCOPES_BY_KIND: Readonly<Record<ParticipantKind, readonly string[]>> = {
+  provider: ['system/Claim.write', 'system/Claim.read', 'system/ClaimResponse.read'],
+  insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read'],
+};
+
+/** Who is calling, as proven by a verified token. */
+export interface Caller {
+  readonly participantId: string;
+  readonly kind: ParticipantKind;
+  readonly clientId: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+/** Issues and verifies tokens with the deployment's signing key. */
+export class TokenService {
+  private constructor(private readonly key: Uint8Array, readonly ttlSeconds: number) {}
+
+  /** Loads the signing key, creating it on the first start of the deployment. */
+  static async open(db: Database, ttlSeconds: number): Promise<TokenService> {
+    await db.query(`insert into gateway_keys (id, secret) values ('token-hs256', $1) on conflict (id) do nothing`, [
+      randomBytes(32).toString('base64url'),
+    ]);
+    const { rows } = await db.query<{ secret: string }>(`select secret from gateway_keys where id = 'token-hs256'`);
+    return new TokenService(Buffer.from(rows[0]!.secret, 'base64url'), ttlSeconds);
+  }
+
+  /** A signed access token for this caller. */
+  issue(caller: Caller): Promise<string> {
+    return new SignJWT({ ptp: caller.participantId, knd: caller.kind, scope: [...caller.scopes].join(' ') })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(caller.clientId)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** The caller a token names, or undefined when it is invalid or expired. */
+  async verify(token: string): Promise<Caller | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const kind = payload.knd;
+      if (typeof payload.ptp !== 'string' || typeof payload.sub !== 'string' || (kind !== 'provider' && kind !== 'insurer')) {
+        return undefined;
+      }
+      const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
+      return { participantId: payload.ptp, kind, clientId: payload.sub, scopes };
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError) return undefined;
+      throw err;
+    }
+  }
+}

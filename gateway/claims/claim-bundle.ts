@@ -1,0 +1,124 @@
+/**
+ * Decides whether a submitted claim Bundle can be accepted: its shape (a collection whose first entry is
+ * the Claim), the validator list, and the parties it names: Claim.patient and Claim.insurance.coverage
+ * inside the bundle; Claim.provider (the caller) and Claim.insurer (a registered insurer) inside the
+ * bundle or by participant identifier. Every problem is reported at once, with its FHIRPath.
+ */
+import type { Bundle, Claim, Identifier, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
+import { BundleIndex } from '../fhir/bundle-index.js';
+import { gatewayError, invalid, issue } from '../fhir/outcomes.js';
+import { PARTICIPANT_SYSTEM, type Participant, type ParticipantRegistry } from '../participants/registry.js';
+import type { Caller } from '../auth/tokens.js';
+import { hasErrors, runValidators, type ResourceValidator } from '../validation/validators.js';
+
+const CLAIM = 'Bundle.entry[0].resource';
+
+/** A claim bundle that passed every check, with what routing needs. */
+export interface AcceptableClaim {
+  readonly bundle: Bundle;
+  readonly claim: Claim;
+  readonly identifier: { readonly system: string; readonly value: string };
+  readonly provider: Participant;
+  readonly insurer: Participant;
+  /** Warnings travel with the accepted claim. */
+  readonly warnings: OperationOutcomeIssue[];
+}
+
+/** Context of one submission. */
+export interface ClaimCheckContext {
+  readonly caller: Caller;
+  readonly registry: ParticipantRegistry;
+  readonly validators: readonly ResourceValidator[];
+}
+
+/** Checks a parsed body; throws a 422 OperationOutcomeError listing every issue when it is not acceptable. */
+export async function checkClaimBundle(body: Record<string, unknown>, ctx: ClaimCheckContext): Promise<AcceptableClaim> {
+  checkShape(body);
+  const bundle = body as unknown as Bundle;
+  const claim = bundle.entry![0]!.resource as Claim;
+  const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle' });
+  const index = new BundleIndex(bundle.entry ?? []);
+  issues.push(...checkInsideReferences(claim, index));
+  const identifier = claimIdentifier(claim);
+  if (!identifier) {
+    issues.push(issue({ error: 'claim-identifier-missing', expression: `${CLAIM}.identifier`,
+      message: 'The Claim needs an identifier with system and value: it is how duplicates are recognised' }));
+  }
+  const provider = await resolveParty(claim.provider, 'provider', index, ctx, issues);
+  const insurer = await resolveParty(claim.insurer, 'insurer', index, ctx, issues);
+  if (hasErrors(issues) || !identifier || !provider || !insurer) throw invalid(issues);
+  return { bundle, claim, identifier, provider, insurer, warnings: issues };
+}
+
+function checkShape(body: Record<string, unknown>): void {
+  if (body.resourceType !== 'Bundle') {
+    throw gatewayError('resource-type', `Expected a Bundle (type collection) whose first entry is the Claim, got ${describe(body.resourceType)}`, 'Bundle.resourceType');
+  }
+  if (body.type !== 'collection') {
+    throw gatewayError('bundle-type', `Bundle.type must be "collection", got ${describe(body.type)}`, 'Bundle.type');
+  }
+  const first = Array.isArray(body.entry) ? (body.entry[0] as { resource?: { resourceType?: unknown } } | undefined) : undefined;
+  if (first?.resource?.resourceType !== 'Claim') {
+    throw gatewayError('bundle-first-entry', `The first entry must be the Claim, got ${describe(first?.resource?.resourceType)}`, 'Bundle.entry[0].resource');
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? 'nothing' : typeof value;
+}
+
+function claimIdentifier(claim: Claim): AcceptableClaim['identifier'] | undefined {
+  const id = claim.identifier?.find((i) => typeof i.system === 'string' && i.system && typeof i.value === 'string' && i.value);
+  return id ? { system: id.system!, value: id.value! } : undefined;
+}
+
+function checkInsideReferences(claim: Claim, index: BundleIndex): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const must = (ref: Reference | undefined, type: string, expression: string) => {
+    if (ref && !index.resolve(ref, type)) {
+      issues.push(issue({ error: 'reference-unresolved', expression,
+        message: `${expression.replace(CLAIM, 'Claim')} must reference a ${type} included in the bundle (by fullUrl or ${type}/id)` }));
+    }
+  };
+  must(claim.patient, 'Patient', `${CLAIM}.patient`);
+  (claim.insurance ?? []).forEach((ins, i) => must(ins.coverage, 'Coverage', `${CLAIM}.insurance[${i}].coverage`));
+  return issues;
+}
+
+/** The participant a provider or insurer reference names, checked against the caller and the registry. */
+async function resolveParty(
+  ref: Reference | undefined, role: 'provider' | 'insurer', index: BundleIndex, ctx: ClaimCheckContext, issues: OperationOutcomeIssue[],
+): Promise<Participant | undefined> {
+  if (!ref) return undefined; // the schema already reported the missing element
+  const expression = `${CLAIM}.${role}`;
+  const id = participantIdOf(ref, index);
+  if (!id) {
+    issues.push(issue({ error: 'reference-unresolved', expression,
+      message: `Claim.${role} must be an Organization in the bundle or an identifier, with an identifier of system ${PARTICIPANT_SYSTEM}` }));
+    return undefined;
+  }
+  const participant = await ctx.registry.get(id);
+  if (role === 'provider' && id !== ctx.caller.participantId) {
+    issues.push(issue({ error: 'provider-not-caller', expression,
+      message: `Claim.provider must be the submitting participant (${ctx.caller.participantId}), not "${id}"` }));
+    return undefined;
+  }
+  if (!participant || participant.kind !== role || participant.status !== 'active') {
+    issues.push(issue({ error: role === 'insurer' ? 'insurer-unknown' : 'provider-not-caller', expression,
+      message: `"${id}" is not an active ${role} registered on this gateway` }));
+    return undefined;
+  }
+  return participant;
+}
+
+/** The participant id: from the reference's identifier, the Organization it points at, or Organization/{id}. */
+function participantIdOf(ref: Reference, index: BundleIndex): string | undefined {
+  const fromIdentifier = (identifiers: Identifier[] | undefined) =>
+    identifiers?.find((i) => i.system === PARTICIPANT_SYSTEM && typeof i.value === 'string' && i.value)?.value;
+  const direct = fromIdentifier(ref.identifier ? [ref.identifier] : undefined);
+  if (direct) return direct;
+  const entry = index.resolve(ref, 'Organization');
+  if (entry) return fromIdentifier(entry.resource.identifier as Identifier[] | undefined);
+  const literal = /^Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(ref.reference ?? '');
+  return literal?.[1];
+}

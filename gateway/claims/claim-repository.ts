@@ -1,0 +1,202 @@
+/**
+ * Claims, their state history and their responses in the system of record. Every state change and the
+ * jobs it needs are written in one transaction (see queue/outbox.ts), so nothing accepted is lost.
+ */
+import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
+import type { Database, Queryable } from '../store/database.js';
+import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
+import type { ClaimStatus } from './claim-status.js';
+
+/** A stored claim. */
+export interface ClaimRecord {
+  readonly id: string;
+  readonly providerId: string;
+  readonly insurerId: string;
+  readonly identifierSystem: string;
+  readonly identifierValue: string;
+  readonly status: ClaimStatus;
+  readonly bundle: Bundle;
+  readonly acceptedResponseId: string;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A stored ClaimResponse. */
+export interface ResponseRecord {
+  readonly id: string;
+  readonly claimId: string;
+  readonly source: 'gateway' | 'insurer';
+  readonly outcome: string;
+  readonly resource: ClaimResponse;
+  readonly createdAt: Date;
+}
+
+interface ClaimRow {
+  id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
+  status: ClaimStatus; bundle: Bundle; accepted_response_id: string; attempts: number; last_error: string | null;
+  created_at: Date; updated_at: Date;
+}
+interface ResponseRow {
+  id: string; claim_id: string; source: 'gateway' | 'insurer'; outcome: string; resource: ClaimResponse; created_at: Date;
+}
+
+/** What accepting a claim stores. */
+export interface NewClaim {
+  readonly id: string;
+  readonly providerId: string;
+  readonly insurerId: string;
+  readonly identifier: { readonly system: string; readonly value: string };
+  readonly bundle: Bundle;
+  readonly acceptedResponse: ClaimResponse & { id: string };
+  readonly warnings: unknown[];
+  readonly jobs: readonly OutboxMessage[];
+}
+
+/** Thrown by insert when the provider already submitted a claim with this identifier. */
+export class DuplicateClaimError extends Error {}
+
+/** Reads and writes claims. */
+export class ClaimRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Stores an accepted claim, its first event, the "queued" answer and its delivery job, atomically. */
+  async insert(claim: NewClaim): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.query(
+          `insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id)
+           values ($1, $2, $3, $4, $5, 'accepted', $6::json, $7)`,
+          [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value,
+            JSON.stringify(claim.bundle), claim.acceptedResponse.id],
+        );
+        await this.event(tx, claim.id, 'accepted', claim.warnings.length > 0 ? { warnings: claim.warnings } : undefined);
+        await this.insertResponse(tx, claim.id, 'gateway', undefined, claim.acceptedResponse);
+        await writeOutbox(tx, claim.jobs);
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505' && /identifier/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message))) {
+        throw new DuplicateClaimError('duplicate claim identifier');
+      }
+      throw err;
+    }
+  }
+
+  /** The claim with this id, or undefined. */
+  async get(id: string): Promise<ClaimRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const { rows } = await this.db.query<ClaimRow>('select * from claims where id = $1', [id]);
+    return rows[0] ? toClaim(rows[0]) : undefined;
+  }
+
+  /** The claim a provider submitted under this identifier, or undefined. */
+  async findByIdentifier(providerId: string, system: string, value: string): Promise<ClaimRecord | undefined> {
+    const { rows } = await this.db.query<ClaimRow>(
+      'select * from claims where provider_id = $1 and identifier_system = $2 and identifier_value = $3', [providerId, system, value]);
+    return rows[0] ? toClaim(rows[0]) : undefined;
+  }
+
+  /** Moves claims from accepted to queued once their delivery job is in the queue. */
+  async markQueued(claimIds: readonly string[]): Promise<void> {
+    if (claimIds.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `update claims set status = 'queued', updated_at = now() where id = any($1) and status = 'accepted' returning id`, [claimIds]);
+      for (const row of rows) await this.event(tx, row.id, 'queued');
+    });
+  }
+
+  /** Records a failed delivery attempt; with final, the claim becomes a dead letter ("failed"). */
+  async recordDeliveryFailure(claimId: string, error: string, final: boolean): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `update claims set attempts = attempts + 1, last_error = $2, updated_at = now(),
+           status = case when $3 and status in ('accepted', 'queued') then 'failed' else status end
+         where id = $1`, [claimId, error, final]);
+      await this.event(tx, claimId, final ? 'failed' : 'delivery-retry', { error });
+    });
+  }
+
+  /**
+   * Stores an insurer's ClaimResponse and moves the claim to the status its outcome leads to, with the
+   * jobs that answer needs (a push to the provider). A resend of a response already stored (same insurer
+   * resource id) changes nothing and returns the stored one.
+   */
+  async recordInsurerResponse(
+    claimId: string, response: ClaimResponse & { id: string }, sourceId: string | undefined, status: ClaimStatus,
+    jobs: (responseId: string) => OutboxMessage[],
+  ): Promise<{ record: ResponseRecord; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const inserted = await this.insertResponse(tx, claimId, 'insurer', sourceId, response);
+      if (!inserted) {
+        const { rows } = await tx.query<ResponseRow>(
+          `select * from claim_responses where claim_id = $1 and source = 'insurer' and source_id = $2`, [claimId, sourceId]);
+        return { record: toResponse(rows[0]!), created: false };
+      }
+      await tx.query(`update claims set status = $2, last_error = null, updated_at = now() where id = $1`, [claimId, status]);
+      await this.event(tx, claimId, status, { claimResponse: response.id, outcome: response.outcome });
+      await writeOutbox(tx, jobs(response.id));
+      return { record: toResponse(inserted), created: true };
+    });
+  }
+
+  /** One response by id, or undefined. */
+  async response(id: string): Promise<ResponseRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const { rows } = await this.db.query<ResponseRow>('select * from claim_responses where id = $1', [id]);
+    return rows[0] ? toResponse(rows[0]) : undefined;
+  }
+
+  /** Every response of a claim, oldest first. */
+  async responses(claimId: string): Promise<ResponseRecord[]> {
+    const { rows } = await this.db.query<ResponseRow>('select * from claim_responses where claim_id = $1 order by created_at, id', [claimId]);
+    return rows.map(toResponse);
+  }
+
+  /** The state history of a claim, oldest first. */
+  async events(claimId: string): Promise<Array<{ status: string; at: Date; detail: unknown }>> {
+    const { rows } = await this.db.query<{ status: string; at: Date; detail: unknown }>(
+      'select status, at, detail from claim_events where claim_id = $1 order by id', [claimId]);
+    return rows;
+  }
+
+  /** Appends to a claim's state history. */
+  async addEvent(claimId: string, status: string, detail?: unknown): Promise<void> {
+    await this.event(this.db, claimId, status, detail);
+  }
+
+  private async event(tx: Queryable, claimId: string, status: string, detail?: unknown): Promise<void> {
+    await tx.query('insert into claim_events (claim_id, status, detail) values ($1, $2, $3::jsonb)',
+      [claimId, status, detail === undefined ? null : JSON.stringify(detail)]);
+  }
+
+  private async insertResponse(
+    tx: Queryable, claimId: string, source: 'gateway' | 'insurer', sourceId: string | undefined, resource: ClaimResponse & { id: string },
+  ): Promise<ResponseRow | undefined> {
+    const { rows } = await tx.query<ResponseRow>(
+      `insert into claim_responses (id, claim_id, source, source_id, outcome, resource) values ($1, $2, $3, $4, $5, $6::json)
+       on conflict (claim_id, source, source_id) do nothing returning *`,
+      [resource.id, claimId, source, sourceId ?? null, resource.outcome ?? 'queued', JSON.stringify(resource)]);
+    return rows[0];
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a syntactically valid UUID (ids of claims and responses). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+function toClaim(row: ClaimRow): ClaimRecord {
+  return {
+    id: row.id, providerId: row.provider_id, insurerId: row.insurer_id, identifierSystem: row.identifier_system,
+    identifierValue: row.identifier_value, status: row.status, bundle: row.bundle, acceptedResponseId: row.accepted_response_id,
+    attempts: row.attempts, lastError: row.last_error ?? undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toResponse(row: ResponseRow): ResponseRecord {
+  return { id: row.id, claimId: row.claim_id, source: row.source, outcome: row.outcome, resource: row.resource, createdAt: new Date(row.created_at) };
+}

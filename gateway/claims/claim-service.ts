@@ -1,0 +1,147 @@
+/**
+ * The claim pipeline's service layer, free of HTTP: accept a submission (check, store, queue), record an
+ * insurer's answer (from the delivery worker or posted later by the insurer), and decide who may see a
+ * claim. A participant that may not see a claim is told it does not exist.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Claim, ClaimResponse } from '@medplum/fhirtypes';
+import type { Caller } from '../auth/tokens.js';
+import { notFound } from '../fhir/outcomes.js';
+import type { Logger } from '../logger.js';
+import type { OutboxDispatcher } from '../queue/outbox.js';
+import { PARTICIPANT_SYSTEM, type ParticipantRegistry } from '../participants/registry.js';
+import type { ResourceValidator } from '../validation/validators.js';
+import { callbackJob, deliveryJob } from '../../workers/jobs.js';
+import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
+import { ClaimRepository, DuplicateClaimError, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
+import { PROCESSING_STATUS_EXTENSION, statusForOutcome } from './claim-status.js';
+
+export interface ClaimServiceDeps {
+  readonly claims: ClaimRepository;
+  readonly registry: ParticipantRegistry;
+  readonly validators: readonly ResourceValidator[];
+  readonly outbox: OutboxDispatcher;
+  readonly logger: Logger;
+}
+
+/** The answer to a submission. */
+export interface SubmissionAnswer {
+  readonly claimId: string;
+  readonly claimResponse: ClaimResponse;
+  readonly duplicate: boolean;
+}
+
+/** Accepts claims, records answers, and guards visibility. */
+export class ClaimService {
+  constructor(private readonly deps: ClaimServiceDeps) {}
+
+  /** Checks and accepts a claim bundle; a claim already accepted from this provider gets its original answer. */
+  async submit(body: Record<string, unknown>, caller: Caller): Promise<SubmissionAnswer> {
+    const accepted = await checkClaimBundle(body, { caller, registry: this.deps.registry, validators: this.deps.validators });
+    const existing = await this.original(accepted);
+    if (existing) return existing;
+    const claimId = randomUUID();
+    const claim: Claim = { ...accepted.claim, id: claimId };
+    const bundle = { ...accepted.bundle, entry: [{ ...accepted.bundle.entry![0], resource: claim }, ...accepted.bundle.entry!.slice(1)] };
+    const claimResponse = queuedResponse(randomUUID(), claim, accepted);
+    const job = deliveryJob(claimId, accepted.insurer.id);
+    try {
+      await this.deps.claims.insert({
+        id: claimId, providerId: accepted.provider.id, insurerId: accepted.insurer.id, identifier: accepted.identifier,
+        bundle, acceptedResponse: claimResponse, warnings: accepted.warnings, jobs: [job],
+      });
+    } catch (err) {
+      if (err instanceof DuplicateClaimError) return (await this.original(accepted))!;
+      throw err;
+    }
+    this.deps.logger.info({ claimId, provider: accepted.provider.id, insurer: accepted.insurer.id }, 'claim accepted');
+    await this.deps.outbox.dispatch([job]);
+    return { claimId, claimResponse, duplicate: false };
+  }
+
+  private async original(accepted: AcceptableClaim): Promise<SubmissionAnswer | undefined> {
+    const { system, value } = accepted.identifier;
+    const claim = await this.deps.claims.findByIdentifier(accepted.provider.id, system, value);
+    if (!claim) return undefined;
+    const response = await this.deps.claims.response(claim.acceptedResponseId);
+    return { claimId: claim.id, claimResponse: response!.resource, duplicate: true };
+  }
+
+  /** Stores an insurer's ClaimResponse for this claim and queues its push to the provider. */
+  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse): Promise<{ record: ResponseRecord; created: boolean }> {
+    const provider = await this.deps.registry.get(claim.providerId);
+    const response: ClaimResponse & { id: string } = {
+      ...answer,
+      id: randomUUID(),
+      request: { reference: `Claim/${claim.id}` },
+      insurer: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.insurerId } },
+      requestor: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.providerId } },
+    };
+    const status = statusForOutcome(answer.outcome);
+    const result = await this.deps.claims.recordInsurerResponse(claim.id, response, answer.id, status,
+      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []));
+    if (result.created) {
+      this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');
+      if (provider?.callbackUrl) await this.deps.outbox.dispatch([callbackJob(result.record.id)]);
+    }
+    return result;
+  }
+
+  /** The claim when the caller submitted it or it is addressed to the caller; otherwise 404. */
+  async visibleClaim(id: string, caller: Caller): Promise<ClaimRecord> {
+    const claim = await this.deps.claims.get(id);
+    if (!claim || !canSee(caller, claim)) throw notFound('Claim', id);
+    return claim;
+  }
+
+  /** The response when the caller may see its claim; otherwise 404. */
+  async visibleResponse(id: string, caller: Caller): Promise<ResponseRecord> {
+    const response = await this.deps.claims.response(id);
+    const claim = response ? await this.deps.claims.get(response.claimId) : undefined;
+    if (!response || !claim || !canSee(caller, claim)) throw notFound('ClaimResponse', id);
+    return response;
+  }
+
+  /** The responses of a claim the caller may see; none for a claim it may not see (no leak by search). */
+  async visibleResponses(claimId: string, caller: Caller): Promise<ResponseRecord[]> {
+    const claim = await this.deps.claims.get(claimId);
+    if (!claim || !canSee(caller, claim)) return [];
+    return this.deps.claims.responses(claimId);
+  }
+
+  /** The Claim as the gateway serves it: as accepted, plus its processing status and last change. */
+  static claimResource(record: ClaimRecord): Claim {
+    const claim = record.bundle.entry![0]!.resource as Claim;
+    return {
+      ...claim,
+      meta: { ...claim.meta, lastUpdated: record.updatedAt.toISOString() },
+      extension: [...(claim.extension ?? []).filter((e) => e.url !== PROCESSING_STATUS_EXTENSION),
+        { url: PROCESSING_STATUS_EXTENSION, valueCode: record.status }],
+    };
+  }
+}
+
+/** A provider sees what it submitted; an insurer what is addressed to it. */
+export function canSee(caller: Caller, claim: ClaimRecord): boolean {
+  return caller.kind === 'provider' ? caller.participantId === claim.providerId : caller.participantId === claim.insurerId;
+}
+
+/** The gateway's own first answer: accepted and queued for the insurer. */
+function queuedResponse(id: string, claim: Claim, accepted: AcceptableClaim): ClaimResponse & { id: string } {
+  const patient = accepted.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as { identifier?: unknown[] } | undefined;
+  const patientIdentifier = patient?.identifier?.[0] as ClaimResponse['patient']['identifier'];
+  return {
+    resourceType: 'ClaimResponse',
+    id,
+    status: 'active',
+    type: claim.type,
+    use: claim.use,
+    patient: patientIdentifier ? { identifier: patientIdentifier } : { reference: claim.patient.reference },
+    created: new Date().toISOString(),
+    insurer: { identifier: { system: PARTICIPANT_SYSTEM, value: accepted.insurer.id } },
+    requestor: { identifier: { system: PARTICIPANT_SYSTEM, value: accepted.provider.id } },
+    request: { reference: `Claim/${claim.id}` },
+    outcome: 'queued',
+    disposition: `Accepted by the gateway and queued for delivery to ${accepted.insurer.name}`,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The processing states of a claim in the gateway, and how an insurer's ClaimResponse outcome moves it.
+ *
+ *   accepted ──▶ queued ──▶ pended ──▶ complete | partial | error
+ *                   │          ▲
+ *                   ├──────────┴──────▶ complete | partial | error   (insurer answered at once)
+ *                   └─▶ failed   (delivery retries exhausted: a dead letter, see docs/architecture.md)
+ */
+export type ClaimStatus = 'accepted' | 'queued' | 'pended' | 'complete' | 'partial' | 'error' | 'failed';
+
+/** States in which the claim still has to be delivered to its insurer. */
+export const DELIVERABLE: ReadonlySet<ClaimStatus> = new Set(['accepted', 'queued']);
+
+/** The claim status an insurer ClaimResponse outcome leads to. */
+export function statusForOutcome(outcome: string | undefined): ClaimStatus {
+  switch (outcome) {
+    case 'complete':
+      return 'complete';
+    case 'partial':
+      return 'partial';
+    case 'error':
+      return 'error';
+    default:
+      return 'pended'; // "queued": the insurer took the claim and will answer later
+  }
+}
+
+/** Extension on the Claim the gateway serves, carrying its processing status. */
+export const PROCESSING_STATUS_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-processing-status';

@@ -1,0 +1,84 @@
+/**
+ * FHIR routes of the claim pipeline: submit a claim, read a claim and its responses, and the insurer's
+ * later answer (POST /fhir/ClaimResponse).
+ */
+import express from 'express';
+import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
+import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
+import type { IdempotencyStore } from '../http/idempotency.js';
+import { gatewayError, invalid } from '../fhir/outcomes.js';
+import type { SchemaValidator } from '../validation/schema-validator.js';
+import { hasErrors } from '../validation/validators.js';
+import { ClaimService } from './claim-service.js';
+import type { ResponseRecord } from './claim-repository.js';
+
+export interface ClaimRoutesDeps {
+  readonly service: ClaimService;
+  readonly schema: SchemaValidator;
+  readonly idempotency: IdempotencyStore;
+  readonly publicBaseUrl?: string;
+  readonly body: express.RequestHandler[];
+}
+
+/** The claim pipeline's FHIR router (mounted after authentication). */
+export function claimRouter(deps: ClaimRoutesDeps): express.Router {
+  const router = express.Router();
+  const route = (handler: (req: FhirRequest) => Promise<FhirAnswer>, scope: string, idempotent = false) =>
+    fhirRoute(handler, { scope, idempotent }, deps);
+
+  router.post('/fhir/Claim/$submit', deps.body, route(async (req) => {
+    const answer = await deps.service.submit(req.body, req.caller);
+    return { status: 202, resource: answer.claimResponse, location: `${req.baseUrl}/fhir/Claim/${answer.claimId}` };
+  }, 'system/Claim.write', true));
+
+  router.get('/fhir/Claim/:id', route(async (req) => {
+    const claim = await deps.service.visibleClaim(req.params.id!, req.caller);
+    return { status: 200, resource: ClaimService.claimResource(claim) };
+  }, 'system/Claim.read'));
+
+  router.get('/fhir/ClaimResponse/:id', route(async (req) => {
+    const response = await deps.service.visibleResponse(req.params.id!, req.caller);
+    return { status: 200, resource: response.resource };
+  }, 'system/ClaimResponse.read'));
+
+  router.get('/fhir/ClaimResponse', route(async (req) => {
+    const request = req.query.request;
+    if (typeof request !== 'string' || !request) {
+      throw gatewayError('search-parameter', 'Search ClaimResponse by request: ?request=Claim/{id}');
+    }
+    const claimId = request.replace(/^.*Claim\//, '');
+    return { status: 200, resource: searchset(await deps.service.visibleResponses(claimId, req.caller), req.baseUrl) };
+  }, 'system/ClaimResponse.read'));
+
+  router.post('/fhir/ClaimResponse', deps.body, route(async (req) => {
+    const answer = checkClaimResponse(req.body, deps.schema);
+    const claimId = /(?:^|\/)Claim\/([^/]+)$/.exec(answer.request?.reference ?? '')?.[1];
+    if (!claimId) {
+      throw gatewayError('claim-response-request', 'ClaimResponse.request must reference the gateway claim: Claim/{id}', 'ClaimResponse.request');
+    }
+    if (req.caller.kind !== 'insurer') throw gatewayError('not-found', `Claim/${claimId} is not known`);
+    const claim = await deps.service.visibleClaim(claimId, req.caller);
+    const { record, created } = await deps.service.recordInsurerAnswer(claim, answer);
+    return { status: created ? 201 : 200, resource: record.resource, location: `${req.baseUrl}/fhir/ClaimResponse/${record.id}` };
+  }, 'system/ClaimResponse.write', true));
+
+  return router;
+}
+
+function checkClaimResponse(body: Record<string, unknown>, schema: SchemaValidator): ClaimResponse {
+  if (body.resourceType !== 'ClaimResponse') {
+    throw gatewayError('resource-type', `Expected a ClaimResponse, got ${typeof body.resourceType === 'string' ? body.resourceType : 'no resourceType'}`, 'resourceType');
+  }
+  const issues = schema.validate(body, 'ClaimResponse');
+  if (hasErrors(issues)) throw invalid(issues);
+  return body as unknown as ClaimResponse;
+}
+
+function searchset(responses: ResponseRecord[], baseUrl: string): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: responses.length,
+    entry: responses.map((r) => ({ fullUrl: `${baseUrl}/fhir/ClaimResponse/${r.id}`, resource: r.resource, search: { mode: 'match' } })),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * One typed configuration, read from the environment and validated at start. Every problem is reported
+ * at once, in every mode: there are no checks that switch off in production.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+const positive = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  PASSERELLE_MODE: z.enum(['demo', 'production']).default('demo'),
+  PASSERELLE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8080),
+  PUBLIC_BASE_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('passerelle'),
+  SEED_FILE: z.string().optional(),
+  TOKEN_TTL_SECONDS: positive.max(3600).default(300),
+  BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
+  JSON_MAX_DEPTH: positive.max(1000).default(64),
+  DELIVERY_ATTEMPTS: positive.max(100).default(10),
+  DELIVERY_BACKOFF_MS: positive.default(2000),
+  DELIVERY_TIMEOUT_MS: positive.default(15000),
+  DELIVERY_CONCURRENCY: positive.max(1000).default(20),
+  CALLBACK_ATTEMPTS: positive.max(100).default(10),
+  CALLBACK_BACKOFF_MS: positive.default(2000),
+  OUTBOX_RELAY_INTERVAL_MS: positive.default(2000),
+  SANDBOX_PORT: port.default(8081),
+  SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: boolean.default(false),
+});
+
+export type Role = 'all' | 'api' | 'worker';
+
+/** The validated configuration every module receives. */
+export interface Config {
+  readonly mode: 'demo' | 'production';
+  readonly role: Role;
+  readonly host: string;
+  readonly port: number;
+  readonly publicBaseUrl?: string;
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  readonly queuePrefix: string;
+  readonly seedFile?: string;
+  readonly tokenTtlSeconds: number;
+  readonly bodyLimitBytes: number;
+  readonly jsonMaxDepth: number;
+  readonly delivery: { readonly attempts: number; readonly backoffMs: number; readonly timeoutMs: number; readonly concurrency: number };
+  readonly callbacks: { readonly attempts: number; readonly backoffMs: number };
+  readonly outboxRelayIntervalMs: number;
+  readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
+  readonly logLevel: string;
+}
+
+/** Thrown when the environment does not describe a configuration that can run; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.PASSERELLE_ROLE !== 'all' && !e.DATABASE_URL) {
+    problems.push(`PASSERELLE_ROLE=${e.PASSERELLE_ROLE} needs DATABASE_URL: the embedded database serves one process only`);
+  }
+  if (e.PASSERELLE_MODE === 'production' && !e.SEED_FILE && !e.DATABASE_URL) {
+    problems.push('production mode needs participants: set DATABASE_URL to a registry database or SEED_FILE to a seed file');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    mode: e.PASSERELLE_MODE,
+    role: e.PASSERELLE_ROLE,
+    host: e.HOST,
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''),
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    seedFile: e.SEED_FILE ? resolve(e.SEED_FILE) : undefined,
+    tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    jsonMaxDepth: e.JSON_MAX_DEPTH,
+    delivery: { attempts: e.DELIVERY_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF_MS, timeoutMs: e.DELIVERY_TIMEOUT_MS, concurrency: e.DELIVERY_CONCURRENCY },
+    callbacks: { attempts: e.CALLBACK_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS },
+    outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+    sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Turns an untrusted request body into a JSON value the rest of the gateway can trust structurally:
+ * well-formed, an object, no deeper than the configured depth, and free of keys that alter prototypes.
+ * The walk is iterative so hostile nesting cannot overflow the stack (ajv would, at ~1,000 levels).
+ */
+import { gatewayError } from './outcomes.js';
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Parses a body and checks depth and keys; throws a 400 OperationOutcomeError naming the problem. */
+export function parseJsonBody(text: string, maxDepth: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof SyntaxError ? `: ${err.message}` : '';
+    throw gatewayError('json-malformed', `The body is not valid JSON${detail}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw gatewayError('json-not-object', 'The body must be a JSON object (a FHIR resource)');
+  }
+  checkShape(value as Record<string, unknown>, maxDepth);
+  return value as Record<string, unknown>;
+}
+
+/** Walks the value once: depth and forbidden keys. Arrays and objects both count as a level. */
+function checkShape(root: object, maxDepth: number): void {
+  const stack: Array<{ node: object; depth: number; path: string }> = [{ node: root, depth: 1, path: '$' }];
+  while (stack.length > 0) {
+    const { node, depth, path } = stack.pop()!;
+    if (depth > maxDepth) {
+      throw gatewayError('json-too-deep', `The body is nested deeper than ${maxDepth} levels (at ${path})`);
+    }
+    const isArray = Array.isArray(node);
+    for (const key of Object.keys(node)) {
+      if (!isArray && FORBIDDEN_KEYS.has(key)) {
+        throw gatewayError('json-forbidden-key', `The key "${key}" is not allowed in a request body (at ${path})`);
+      }
+      const child = (node as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') {
+        stack.push({ node: child, depth: depth + 1, path: isArray ? `${path}[${key}]` : `${path}.${key}` });
+      }
+    }
+  }
+}

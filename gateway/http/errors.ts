@@ -1,0 +1,48 @@
+/**
+ * The error handler at the edge: OperationOutcomeErrors are sent as they are; errors from body parsing
+ * get their 4xx outcome; anything else becomes a generic 500 outcome plus a log line, so internal text
+ * never reaches the client.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+import { gatewayError, internalErrorOutcome, OperationOutcomeError } from '../fhir/outcomes.js';
+import { FHIR_JSON_TYPE } from './fhir-handler.js';
+
+/** Maps errors raised by express/body-parser to gateway errors; undefined for unexpected ones. */
+function fromBodyParser(err: { type?: string; status?: number; limit?: number }): OperationOutcomeError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return gatewayError('body-too-large', `The body is larger than the limit of ${err.limit ?? 'the configured'} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return gatewayError('content-type', 'The body encoding or charset is not supported: send UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'entity.verify.failed':
+      return gatewayError('body-unreadable', 'The body could not be read completely');
+    default:
+      return undefined;
+  }
+}
+
+/** The last handler of the app. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const known = err instanceof OperationOutcomeError ? err : fromBodyParser(err as Record<string, never>);
+    if (res.headersSent) {
+      logger.error({ err, url: req.originalUrl }, 'error after the answer started');
+      return;
+    }
+    if (known) {
+      res.status(known.status).type(FHIR_JSON_TYPE).send(JSON.stringify(known.outcome));
+      return;
+    }
+    logger.error({ err, method: req.method, url: req.originalUrl }, 'unexpected error');
+    res.status(500).type(FHIR_JSON_TYPE).send(JSON.stringify(internalErrorOutcome()));
+  };
+}
+
+/** 404 for routes the gateway does not have. */
+export const unknownRoute: RequestHandler = (req) => {
+  throw gatewayError('not-found', `${req.method} ${req.path} is not an operation of this gateway`);
+};

@@ -1,0 +1,30 @@
+/**
+ * Reads a FHIR JSON request body: content type first (415), then the bytes up to the configured limit
+ * (413), then parsing with the depth and key guard (400). The raw bytes stay on the request for hashing.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { gatewayError } from '../fhir/outcomes.js';
+import { parseJsonBody } from '../fhir/json-guard.js';
+
+const FHIR_JSON = /^application\/(fhir\+)?json\s*(;|$)/i;
+
+/** Middleware chain parsing FHIR JSON bodies into req.body (an object) and req.rawBody (the bytes). */
+export function fhirJsonBody(options: { limitBytes: number; maxDepth: number }): express.RequestHandler[] {
+  return [
+    (req: Request, _res: Response, next: NextFunction) => {
+      const type = req.headers['content-type'];
+      if (!type || !FHIR_JSON.test(type)) {
+        throw gatewayError('content-type', `Content-Type must be application/fhir+json (or application/json), got ${type ? `"${type.slice(0, 80)}"` : 'none'}`);
+      }
+      next();
+    },
+    express.raw({ type: () => true, limit: options.limitBytes }),
+    (req: Request, _res: Response, next: NextFunction) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (raw.length === 0) throw gatewayError('body-unreadable', 'The request has no body');
+      req.rawBody = raw;
+      req.body = parseJsonBody(raw.toString('utf8'), options.maxDepth);
+      next();
+    },
+  ];
+}

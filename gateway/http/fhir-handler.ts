@@ -1,0 +1,83 @@
+/**
+ * Express stays at the edge: FHIR handlers take a typed request and return a status and a resource; this
+ * wrapper authenticates, checks the scope, applies the Idempotency-Key protocol and sends the answer.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Caller } from '../auth/tokens.js';
+import { gatewayError, OperationOutcomeError } from '../fhir/outcomes.js';
+import { IdempotencyStore, type StoredAnswer } from './idempotency.js';
+
+/** What a FHIR handler receives. */
+export interface FhirRequest {
+  readonly caller: Caller;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly body: Record<string, unknown>;
+  /** Absolute base URL of the gateway, for Location headers and fullUrls. */
+  readonly baseUrl: string;
+}
+
+/** What a FHIR handler returns. */
+export interface FhirAnswer {
+  readonly status: number;
+  readonly resource: Resource;
+  readonly location?: string;
+}
+
+export type FhirHandler = (req: FhirRequest) => Promise<FhirAnswer>;
+
+/** Options of one route. */
+export interface RouteOptions {
+  readonly scope: string;
+  /** POSTs honour Idempotency-Key. */
+  readonly idempotent?: boolean;
+}
+
+export const FHIR_JSON_TYPE = 'application/fhir+json; charset=utf-8';
+
+/** Wraps a FHIR handler as an express handler. */
+export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { idempotency: IdempotencyStore; publicBaseUrl?: string }): RequestHandler {
+  return async (req: Request, res: Response, _next: NextFunction) => {
+    const caller = req.caller;
+    if (!caller) throw gatewayError('unauthenticated', 'A bearer token is required');
+    if (!caller.scopes.has(options.scope)) {
+      throw gatewayError('insufficient-scope', `This operation needs the scope ${options.scope}`);
+    }
+    const request: FhirRequest = {
+      caller,
+      params: req.params as Record<string, string>,
+      query: req.query as Record<string, unknown>,
+      body: (req.body ?? {}) as Record<string, unknown>,
+      baseUrl: deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
+    };
+    const key = options.idempotent ? req.get('idempotency-key') : undefined;
+    if (key === undefined) return send(res, toStored(await handler(request)));
+
+    IdempotencyStore.checkKey(key);
+    const replay = await deps.idempotency.begin(caller.participantId, key, IdempotencyStore.hashBody(req.rawBody ?? ''));
+    if (replay) return send(res, replay, true);
+    let answer: StoredAnswer;
+    try {
+      answer = toStored(await handler(request));
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError) || err.status >= 500) {
+        await deps.idempotency.release(caller.participantId, key);
+        throw err;
+      }
+      answer = { status: err.status, headers: {}, body: err.outcome };
+    }
+    await deps.idempotency.complete(caller.participantId, key, answer);
+    send(res, answer);
+  };
+}
+
+function toStored(answer: FhirAnswer): StoredAnswer {
+  return { status: answer.status, headers: answer.location ? { Location: answer.location } : {}, body: answer.resource };
+}
+
+function send(res: Response, answer: StoredAnswer, replayed = false): void {
+  res.status(answer.status).set(answer.headers).type(FHIR_JSON_TYPE);
+  if (replayed) res.set('Idempotent-Replayed', 'true');
+  res.send(JSON.stringify(answer.body));
+}

@@ -1,0 +1,72 @@
+/**
+ * Idempotency-Key support for POSTs: per participant, the first request with a key runs and its answer is
+ * stored; the same key with the same body replays that answer, with another body gets 422, and while the
+ * first is still running gets 409. Answers of 5xx are not stored, so the client may retry. A key left
+ * in flight by a process that died is taken over after a minute.
+ */
+import { createHash } from 'node:crypto';
+import type { Database } from '../store/database.js';
+import { gatewayError } from '../fhir/outcomes.js';
+
+const STALE_IN_FLIGHT_SECONDS = 60;
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+
+/** A stored answer. */
+export interface StoredAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+/** Claims, completes and releases idempotency keys. */
+export class IdempotencyStore {
+  constructor(private readonly db: Database) {}
+
+  /** Validates a header value; throws 400 when it cannot be a key. */
+  static checkKey(key: string): void {
+    if (!KEY_FORMAT.test(key)) {
+      throw gatewayError('idempotency-key-invalid', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+  }
+
+  /** The hash that identifies a request body. */
+  static hashBody(body: Buffer | string): string {
+    return createHash('sha256').update(body).digest('hex');
+  }
+
+  /** Starts a request under a key: undefined to go ahead, or the stored answer to replay; throws 409/422. */
+  async begin(participantId: string, key: string, requestHash: string): Promise<StoredAnswer | undefined> {
+    const { rows } = await this.db.query<{ inserted: boolean }>(
+      `insert into idempotency_keys (participant_id, key, request_hash, state) values ($1, $2, $3, 'in_flight')
+       on conflict (participant_id, key) do update set request_hash = excluded.request_hash, updated_at = now()
+         where idempotency_keys.state = 'in_flight'
+           and idempotency_keys.updated_at < now() - ($4::int * interval '1 second')
+       returning true as inserted`,
+      [participantId, key, requestHash, STALE_IN_FLIGHT_SECONDS]);
+    if (rows.length > 0) return undefined;
+    const existing = await this.db.query<{ request_hash: string; state: string; response_status: number; response_headers: Record<string, string>; response_body: unknown }>(
+      'select * from idempotency_keys where participant_id = $1 and key = $2', [participantId, key]);
+    const row = existing.rows[0];
+    if (!row) return this.begin(participantId, key, requestHash); // released in between: try again
+    if (row.request_hash !== requestHash) {
+      throw gatewayError('idempotency-mismatch', 'This Idempotency-Key was already used with a different request body');
+    }
+    if (row.state === 'in_flight') {
+      throw gatewayError('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later');
+    }
+    return { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body };
+  }
+
+  /** Stores the answer to replay. */
+  async complete(participantId: string, key: string, answer: StoredAnswer): Promise<void> {
+    await this.db.query(
+      `update idempotency_keys set state = 'done', response_status = $3, response_headers = $4::jsonb,
+         response_body = $5::json, updated_at = now() where participant_id = $1 and key = $2`,
+      [participantId, key, answer.status, JSON.stringify(answer.headers), JSON.stringify(answer.body)]);
+  }
+
+  /** Forgets a key whose request failed on the server side, so a retry runs again. */
+  async release(participantId: string, key: string): Promise<void> {
+    await this.db.query(`delete from idempotency_keys where participant_id = $1 and key = $2 and state = 'in_flight'`, [participantId, key]);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The participant registry: providers and insurers as FHIR Organizations, each with Endpoints for an
+ * insurer's API and a provider's optional callback. Reads are cached briefly because every request
+ * resolves its caller and its claim's insurer here.
+ */
+import type { Endpoint, Organization } from '@medplum/fhirtypes';
+import type { Database, Queryable } from '../store/database.js';
+
+/** Identifier system of participants, in claims and in tokens. */
+export const PARTICIPANT_SYSTEM = 'urn:passerelle:participant';
+
+export type ParticipantKind = 'provider' | 'insurer';
+
+/** A registered participant as the pipeline uses it. */
+export interface Participant {
+  readonly id: string;
+  readonly kind: ParticipantKind;
+  readonly name: string;
+  readonly status: 'active' | 'suspended';
+  readonly organization: Organization;
+  readonly endpoints: Endpoint[];
+  /** Insurers: the adapter (mappings/) and its settings. */
+  readonly adapter?: string;
+  readonly adapterSettings: Readonly<Record<string, unknown>>;
+  /** Providers: callback URL for pushed ClaimResponses and the HMAC key that signs them. */
+  readonly callbackUrl?: string;
+  readonly callbackSecret?: string;
+}
+
+/** What an operator or a seed file gives to register a participant. */
+export interface ParticipantInput {
+  readonly id: string;
+  readonly kind: ParticipantKind;
+  readonly name: string;
+  readonly status?: 'active' | 'suspended';
+  readonly adapter?: string;
+  readonly adapterSettings?: Record<string, unknown>;
+  readonly callbackUrl?: string;
+  readonly callbackSecret?: string;
+}
+
+interface ParticipantRow {
+  id: string;
+  kind: ParticipantKind;
+  name: string;
+  status: 'active' | 'suspended';
+  organization: Organization;
+  endpoints: Endpoint[];
+  adapter: string | null;
+  adapter_settings: Record<string, unknown>;
+  callback_secret: string | null;
+}
+
+const CACHE_MS = 5000;
+
+/** Reads and writes participants. */
+export class ParticipantRegistry {
+  private readonly cache = new Map<string, { at: number; value: Participant | undefined }>();
+
+  constructor(private readonly db: Database) {}
+
+  /** The participant with this id, or undefined. */
+  async get(id: string): Promise<Participant | undefined> {
+    const hit = this.cache.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const { rows } = await this.db.query<ParticipantRow>('select * from participants where id = $1', [id]);
+    const value = rows[0] ? fromRow(rows[0]) : undefined;
+    this.cache.set(id, { at: Date.now(), value });
+    return value;
+  }
+
+  /** Every insurer, active or not (workers exist per insurer queue). */
+  async insurers(): Promise<Participant[]> {
+    const { rows } = await this.db.query<ParticipantRow>(`select * from participants where kind = 'insurer' order by id`);
+    return rows.map(fromRow);
+  }
+
+  /** Creates or updates a participant from its registration. */
+  async upsert(input: ParticipantInput, tx: Queryable = this.db): Promise<void> {
+    const endpoints = endpointsFor(input);
+    const organization = organizationFor(input, endpoints);
+    await tx.query(
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9)
+       on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
+         organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
+         adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret, updated_at = now()`,
+      [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null],
+    );
+    this.cache.delete(input.id);
+  }
+}
+
+function fromRow(row: ParticipantRow): Participant {
+  const callback = row.endpoints.find((e) => e.id === `${row.id}-callback`);
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    status: row.status,
+    organization: row.organization,
+    endpoints: row.endpoints,
+    adapter: row.adapter ?? undefined,
+    adapterSettings: row.adapter_settings,
+    callbackUrl: callback?.address,
+    callbackSecret: row.callback_secret ?? undefined,
+  };
+}
+
+function endpointsFor(input: ParticipantInput): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  const fhirRest = { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' };
+  const baseUrl = input.adapterSettings?.baseUrl;
+  if (input.kind === 'insurer' && typeof baseUrl === 'string') {
+    endpoints.push({
+      resourceType: 'Endpoint', id: `${input.id}-api`, status: 'active', connectionType: fhirRest, name: `${input.name} API`,
+      payloadType: [{ text: 'FHIR Claim bundles' }], address: baseUrl,
+    });
+  }
+  if (input.callbackUrl) {
+    endpoints.push({
+      resourceType: 'Endpoint', id: `${input.id}-callback`, status: 'active', connectionType: fhirRest,
+      name: `${input.name} callback`, payloadType: [{ text: 'ClaimResponse' }], address: input.callbackUrl,
+    });
+  }
+  return endpoints;
+}
+
+function organizationFor(input: ParticipantInput, endpoints: Endpoint[]): Organization {
+  return {
+    resourceType: 'Organization',
+    id: input.id,
+    identifier: [{ system: PARTICIPANT_SYSTEM, value: input.id }],
+    active: (input.status ?? 'active') === 'active',
+    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: input.kind === 'insurer' ? 'ins' : 'prov' }] }],
+    name: input.name,
+    endpoint: endpoints.map((e) => ({ reference: `Endpoint/${e.id}` })),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Participants from a seed file: the demo's documented participants, or a deployment's own file
+ * (SEED_FILE). Seeding is an upsert, so it runs at every start. A seed file for production gives
+ * secretHash (scrypt, see auth/secrets.ts), never a secret in clear.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ClientStore } from '../auth/clients.js';
+import { SCOPES_BY_KIND } from '../auth/tokens.js';
+import type { ParticipantRegistry } from './registry.js';
+
+const clientSchema = z.object({
+  clientId: z.string().min(1),
+  secret: z.string().min(8).optional(),
+  secretHash: z.string().startsWith('scrypt$').optional(),
+  scopes: z.array(z.string()).optional(),
+}).refine((c) => c.secret || c.secretHash, 'a client needs secret or secretHash');
+
+const participantSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'letters, digits, - and . only (it is a FHIR id)'),
+  kind: z.enum(['provider', 'insurer']),
+  name: z.string().min(1),
+  status: z.enum(['active', 'suspended']).optional(),
+  adapter: z.string().optional(),
+  adapterSettings: z.record(z.string(), z.unknown()).optional(),
+  callbackUrl: z.url().optional(),
+  callbackSecret: z.string().min(16).optional(),
+  clients: z.array(clientSchema).default([]),
+}).refine((p) => p.kind !== 'insurer' || p.adapter, 'an insurer needs an adapter')
+  .refine((p) => !p.callbackUrl || p.callbackSecret, 'a callbackUrl needs a callbackSecret to sign pushes');
+
+export const seedSchema = z.object({ participants: z.array(participantSchema) });
+export type Seed = z.infer<typeof seedSchema>;
+
+/** Reads a seed file, replacing {{name}} placeholders with the given values. */
+export function readSeedFile(path: string, values: Readonly<Record<string, string>> = {}): Seed {
+  const text = readFileSync(path, 'utf8').replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
+  const parsed = seedSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new Error(`Seed file ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Registers every participant and client of a seed. */
+export async function applySeed(seed: Seed, deps: { registry: ParticipantRegistry; clients: ClientStore; checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => void }): Promise<void> {
+  for (const { clients, ...participant } of seed.participants) {
+    if (participant.kind === 'insurer') deps.checkAdapter(participant.adapter, participant.adapterSettings ?? {});
+    await deps.registry.upsert(participant);
+    for (const client of clients) {
+      await deps.clients.register({ ...client, participantId: participant.id, scopes: client.scopes ?? SCOPES_BY_KIND[participant.kind] });
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Transactional outbox: a job is written to PostgreSQL in the same transaction as the state change that
+ * needs it, added to BullMQ right after commit, and, should the process die or Redis be down in between,
+ * added later by the relay. BullMQ job ids come from the outbox row, so a re-add never duplicates a job,
+ * and every processor re-reads state, so a job that runs twice has one effect.
+ */
+import type { Database, Queryable } from '../store/database.js';
+import type { Logger } from '../logger.js';
+import type { QueueRegistry } from './queues.js';
+
+/** One job to add: queue, name, a stable job id, and a payload of ids only. */
+export interface OutboxMessage {
+  readonly queue: string;
+  readonly jobName: string;
+  readonly jobId: string;
+  readonly payload: Readonly<Record<string, string>>;
+}
+
+/** Records messages inside the caller's transaction; a message already recorded is kept as it was. */
+export async function writeOutbox(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
+  for (const m of messages) {
+    await tx.query(
+      `insert into outbox (queue, job_name, job_id, payload) values ($1, $2, $3, $4::jsonb)
+       on conflict (job_id) do nothing`,
+      [m.queue, m.jobName, m.jobId, JSON.stringify(m.payload)],
+    );
+  }
+}
+
+interface OutboxRow {
+  queue: string;
+  job_name: string;
+  job_id: string;
+  payload: Record<string, string>;
+}
+
+/** Adds recorded messages to their queues: at once after commit, and periodically for leftovers. */
+export class OutboxDispatcher {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly queues: QueueRegistry,
+    private readonly logger: Logger,
+    private readonly afterDispatch: (messages: readonly OutboxMessage[]) => Promise<void> = async () => undefined,
+  ) {}
+
+  /**
+   * Adds these messages now. Never throws: when Redis is down the messages stay in the outbox and the
+   * relay adds them once it is back, so the caller's answer (202) still holds.
+   */
+  async dispatch(messages: readonly OutboxMessage[]): Promise<boolean> {
+    if (messages.length === 0) return true;
+    try {
+      await this.add(messages);
+      await this.db.query('update outbox set dispatched_at = now() where job_id = any($1) and dispatched_at is null', [
+        messages.map((m) => m.jobId),
+      ]);
+      await this.afterDispatch(messages);
+      return true;
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message }, jobs: messages.map((m) => m.jobId) },
+        'queue unavailable: jobs stay in the outbox for the relay');
+      await this.queues.reset();
+      return false;
+    }
+  }
+
+  /** One relay pass: adds messages left undispatched for longer than graceMs. Returns how many. */
+  relayOnce(graceMs = 1000): Promise<number> {
+    // Passes never overlap within a process; across processes, SKIP LOCKED shares the rows out.
+    this.running ??= this.relay(graceMs).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async relay(graceMs: number): Promise<number> {
+    const rows = await this.relayBatch(graceMs).catch(async (err: unknown) => {
+      await this.queues.reset();
+      throw err;
+    });
+    if (rows.length > 0) {
+      await this.afterDispatch(rows.map(toMessage));
+      this.logger.info({ count: rows.length }, 'outbox relay added jobs left undispatched');
+    }
+    return rows.length;
+  }
+
+  private relayBatch(graceMs: number): Promise<OutboxRow[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<OutboxRow>(
+        `select queue, job_name, job_id, payload from outbox
+         where dispatched_at is null and created_at < now() - ($1::int * interval '1 millisecond')
+         order by id limit 500 for update skip locked`,
+        [graceMs],
+      );
+      if (rows.length === 0) return rows;
+      await this.add(rows.map(toMessage));
+      await tx.query('update outbox set dispatched_at = now() where job_id = any($1)', [rows.map((r) => r.job_id)]);
+      return rows;
+    });
+  }
+
+  /** Runs the relay every intervalMs until stop(). */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.relayOnce().catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox relay pass failed'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the relay and waits for a pass in progress; safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async add(messages: readonly OutboxMessage[]): Promise<void> {
+    const byQueue = new Map<string, OutboxMessage[]>();
+    for (const m of messages) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    for (const [queue, batch] of byQueue) {
+      await this.queues.get(queue).addBulk(batch.map((m) => ({ name: m.jobName, data: m.payload, opts: { jobId: m.jobId } })));
+    }
+  }
+}
+
+function toMessage(row: OutboxRow): OutboxMessage {
+  return { queue: row.queue, jobName: row.job_name, jobId: row.job_id, payload: row.payload };
+}

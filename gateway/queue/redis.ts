@@ -1,0 +1,184 @@
+/**
+ * Finds the Redis the queues run on and checks it can hold jobs safely. With REDIS_URL unset and nothing
+ * answering on the default address, a private redis-server is started under the data directory
+ * (append-only file on), so a newcomer needs no set-up; its port is remembered there for the next start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** A reachable, checked Redis and the means to open connections to it. */
+export interface RedisHandle {
+  readonly url: string;
+  readonly private: boolean;
+  /**
+   * Producer connections fail fast when Redis is down (one retry, ~100 ms), so the API answers instead of
+   * hanging; commands sent while the connection is still being made wait for it.
+   */
+  producerConnection(): Redis;
+  /** Worker connections wait and retry forever, as BullMQ workers require. */
+  workerConnection(): Redis;
+  close(): Promise<void>;
+}
+
+/** Thrown when no usable Redis can be found or started; the message says what to do. */
+export class RedisUnavailableError extends Error {}
+
+/** Connects to the configured Redis, or the default one, or a private one; checks the eviction policy. */
+export async function openRedis(options: { redisUrl?: string; dataDir: string; logger: Logger }): Promise<RedisHandle> {
+  const { logger } = options;
+  if (options.redisUrl) {
+    if (!(await answers(options.redisUrl))) {
+      throw new RedisUnavailableError(`Redis at ${redact(options.redisUrl)} does not answer: start it or correct REDIS_URL`);
+    }
+    await checkEvictionPolicy(options.redisUrl);
+    return handle(options.redisUrl, undefined);
+  }
+  if (await answers(DEFAULT_REDIS_URL)) {
+    await checkEvictionPolicy(DEFAULT_REDIS_URL);
+    return handle(DEFAULT_REDIS_URL, undefined);
+  }
+  const started = await startPrivateRedis(join(options.dataDir, 'redis'), logger);
+  await checkEvictionPolicy(started.url);
+  return handle(started.url, started.child);
+}
+
+function handle(url: string, child: ChildProcess | undefined): RedisHandle {
+  const connections: Redis[] = [];
+  const open = (opts: RedisOptions): Redis => {
+    const connection = new Redis(url, opts);
+    connection.on('error', () => undefined); // reconnects by itself; failures surface on commands
+    connections.push(connection);
+    return connection;
+  };
+  return {
+    url,
+    private: child !== undefined,
+    producerConnection: () => open({ maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 2000 }),
+    workerConnection: () => open({ maxRetriesPerRequest: null }),
+    close: async () => {
+      await Promise.allSettled(connections.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/** True when a Redis at this URL answers PING within a second. */
+export async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Refuses a Redis that may evict keys: an evicted job is a lost claim. */
+export async function checkEvictionPolicy(url: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy !== 'noeviction') {
+      throw new RedisUnavailableError(
+        `Redis at ${redact(url)} has maxmemory-policy "${policy ?? 'unknown'}"; Passerelle needs "noeviction" ` +
+          'so that queued claims are never evicted. Set it with: redis-cli CONFIG SET maxmemory-policy noeviction ' +
+          '(and in redis.conf).',
+      );
+    }
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) throw err;
+    throw new RedisUnavailableError(`Could not read maxmemory-policy from Redis at ${redact(url)}: ${(err as Error).message}`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Starts redis-server with data under dir, or reuses the one a previous run left there. */
+async function startPrivateRedis(dir: string, logger: Logger): Promise<{ url: string; child?: ChildProcess }> {
+  mkdirSync(dir, { recursive: true });
+  const portFile = join(dir, 'port');
+  const previous = readPort(portFile);
+  if (previous && (await answers(`redis://127.0.0.1:${previous}`))) {
+    logger.info({ port: previous, dir }, 'reusing the private Redis left running under the data directory');
+    return { url: `redis://127.0.0.1:${previous}` };
+  }
+  const binary = findOnPath('redis-server');
+  if (!binary) {
+    throw new RedisUnavailableError(
+      `No Redis answers at ${DEFAULT_REDIS_URL} and no redis-server is on the PATH. Install one ` +
+        '(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.',
+    );
+  }
+  const port = await freePort();
+  const child = spawn(binary, [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes',
+    '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no', '--logfile', join(dir, 'redis.log'),
+  ], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100 && child.exitCode === null; i++) {
+    if (await answers(url)) {
+      writeFileSync(portFile, String(port));
+      logger.info({ port, dir, binary }, 'no Redis answered and REDIS_URL is unset: started a private Redis (append-only file on)');
+      return { url, child };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new RedisUnavailableError(`The private redis-server did not start; see ${join(dir, 'redis.log')}`);
+}
+
+function readPort(file: string): number | undefined {
+  try {
+    const port = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function findOnPath(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/sbin', '/usr/local/bin']);
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*):([^@/]*)@/, '//$1:***@');
+}

@@ -1,0 +1,164 @@
+/**
+ * Composes a running Passerelle from a configuration: store, Redis, registry, HTTP API and workers, as
+ * the role asks, plus the sandbox insurer and its participants in demo mode. One function starts it;
+ * close() shuts it down in order (HTTP, workers, queues, sandbox, Redis, database), every step running
+ * even if one fails, within a deadline, and is safe to call twice.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase, type Database } from './store/database.js';
+import { migrate } from './store/migrate.js';
+import { openRedis, type RedisHandle } from './queue/redis.js';
+import { QueueRegistry } from './queue/queues.js';
+import { OutboxDispatcher } from './queue/outbox.js';
+import { ParticipantRegistry } from './participants/registry.js';
+import { applySeed, readSeedFile } from './participants/seed.js';
+import { ClientStore } from './auth/clients.js';
+import { TokenService } from './auth/tokens.js';
+import { ClaimRepository } from './claims/claim-repository.js';
+import { ClaimService } from './claims/claim-service.js';
+import { SchemaValidator } from './validation/schema-validator.js';
+import { schemaValidator } from './validation/validators.js';
+import { createApp } from './app.js';
+import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
+import { startWorkers, type WorkerHost } from '../workers/index.js';
+import { CALLBACK_QUEUE } from '../workers/jobs.js';
+import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+
+const SHUTDOWN_DEADLINE_MS = 20_000;
+
+/** A running gateway. */
+export interface Passerelle {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly redis: RedisHandle;
+  readonly queues: QueueRegistry;
+  /** Base URL of the HTTP API when this process serves it. */
+  readonly url?: string;
+  readonly sandbox?: SandboxHandle;
+  close(): Promise<void>;
+}
+
+/** Things tests and embedders may supply instead of the defaults. */
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly adapters?: AdapterRegistry;
+  /** Demo mode: options passed to the sandbox insurer (e.g. control: true, pendDelayMs). */
+  readonly sandbox?: { readonly control?: boolean; readonly pendDelayMs?: number };
+}
+
+/** Starts Passerelle as the configuration says. */
+export async function startPasserelle(config: Config, options: StartOptions = {}): Promise<Passerelle> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const steps: Array<[string, () => Promise<unknown>]> = [];
+  const close = shutdown(steps, logger);
+  try {
+    const db = await openDatabase(config);
+    steps.unshift(['database', () => db.close()]);
+    const applied = await migrate(db);
+    logger.info({ store: db.kind, applied }, 'database ready');
+    const redis = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger });
+    steps.unshift(['redis', () => redis.close()]);
+    const queues = new QueueRegistry(redis, config.queuePrefix, (name) => jobOptions(config, name));
+    steps.unshift(['queues', () => queues.close()]);
+
+    const registry = new ParticipantRegistry(db);
+    const clients = new ClientStore(db);
+    const claims = new ClaimRepository(db);
+    const outbox = new OutboxDispatcher(db, queues, logger, async (messages) => {
+      await claims.markQueued(messages.filter((m) => m.jobName === 'deliver-claim').map((m) => m.payload.claimId!));
+    });
+    const schema = await SchemaValidator.load();
+    const service = new ClaimService({ claims, registry, validators: [schemaValidator(schema)], outbox, logger });
+    const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
+    const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => adapters.get(name).checkSettings(settings) };
+    if (config.seedFile) await applySeed(readSeedFile(config.seedFile), seed);
+
+    let url: string | undefined;
+    let sandbox: SandboxHandle | undefined;
+    if (config.role !== 'worker') {
+      const tokens = await TokenService.open(db, config.tokenTtlSeconds);
+      const probe = redis.producerConnection();
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, claims: service, schema });
+      const server = await listen(app, config.port, config.host);
+      steps.unshift(['http', () => stopServer(server)]);
+      url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;
+      if (config.mode === 'demo') {
+        sandbox = await startSandbox({ port: config.sandbox.port, gatewayUrl: url, logger: logger.child({ component: 'sandbox' }), pendDelayMs: options.sandbox?.pendDelayMs ?? config.sandbox.pendDelayMs, control: options.sandbox?.control ?? true });
+        steps.splice(1, 0, ['sandbox', () => sandbox!.close()]);
+        await applySeed(readSeedFile(demoSeedPath(), { sandboxUrl: sandbox.url }), seed);
+        logger.info({ sandbox: sandbox.url }, 'demo mode: sandbox insurer started and demo participants registered');
+      }
+    }
+    if (config.role !== 'api') {
+      const workers: WorkerHost = await startWorkers({
+        claims, service, registry, adapters, logger, redis, prefix: config.queuePrefix, concurrency: config.delivery.concurrency,
+        outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs,
+      });
+      steps.splice(steps.findIndex(([n]) => n === 'queues'), 0, ['workers', () => workers.close()]);
+    }
+    logger.info({ role: config.role, mode: config.mode, url, redis: redis.private ? 'private' : 'external' }, 'Passerelle started');
+    return { config, logger, db, redis, queues, url, sandbox, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Job options by queue: the retry policies written down in workers/claim-delivery.ts and provider-callback.ts. */
+function jobOptions(config: Config, queue: string) {
+  const policy = queue === CALLBACK_QUEUE ? config.callbacks : config.delivery;
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential' as const, delay: policy.backoffMs },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  };
+}
+
+function demoSeedPath(): string {
+  return fileURLToPath(new URL('./demo/seed/demo-participants.json', import.meta.url));
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 5000);
+  await closed;
+  clearTimeout(timer);
+}
+
+/** Runs the steps in order (newest resources first), each even if another fails, within the deadline. */
+function shutdown(steps: Array<[string, () => Promise<unknown>]>, logger: Logger): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= (async () => {
+    const run = (async () => {
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          logger.error({ step: name, err: { message: (err as Error).message } }, 'shutdown step failed');
+        }
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed');
+      resolve();
+    }, SHUTDOWN_DEADLINE_MS)));
+    await Promise.race([run, deadline]);
+    clearTimeout(timer);
+  })());
+}

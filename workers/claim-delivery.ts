@@ -1,0 +1,90 @@
+/**
+ * Claim delivery: one BullMQ worker per insurer queue sends accepted claims to the insurer through the
+ * adapter its registry entry names, and records the answer. It exists so that the API answers 202 at
+ * once and a slow or dead insurer only ever holds up its own queue.
+ *
+ * Retry policy: network errors, timeouts, 5xx, 429 and unreadable answers are retried with exponential
+ * backoff, DELIVERY_ATTEMPTS tries in all (default 10), waiting DELIVERY_BACKOFF_MS × 2^(n−1) before try
+ * n+1 (default 2 s, 4 s, … 512 s: about 17 minutes in all). Then the claim becomes "failed", a dead
+ * letter with its last error. A 4xx is final at once: the insurer's OperationOutcome is carried to the
+ * provider in a ClaimResponse with outcome "error".
+ *
+ * Safe to run twice: the processor re-reads the claim and returns when it is no longer deliverable, and
+ * the insurer receives the claim id as Idempotency-Key, so a retried or stalled job has one effect.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { ClaimResponse } from '@medplum/fhirtypes';
+import type { ClaimRepository, ClaimRecord } from '../gateway/claims/claim-repository.js';
+import type { ClaimService } from '../gateway/claims/claim-service.js';
+import { DELIVERABLE } from '../gateway/claims/claim-status.js';
+import type { Logger } from '../gateway/logger.js';
+import type { ParticipantRegistry } from '../gateway/participants/registry.js';
+import type { RedisHandle } from '../gateway/queue/redis.js';
+import { TransientDeliveryError, type DeliveryResult } from '../mappings/adapter.js';
+import type { AdapterRegistry } from '../mappings/index.js';
+import { deliveryQueueName, type DeliveryJobData } from './jobs.js';
+
+/** Code system of errors the gateway puts in ClaimResponse.error when a delivery ends badly. */
+export const DELIVERY_ERROR_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/delivery-error';
+
+export interface DeliveryDeps {
+  readonly claims: ClaimRepository;
+  readonly service: ClaimService;
+  readonly registry: ParticipantRegistry;
+  readonly adapters: AdapterRegistry;
+  readonly logger: Logger;
+}
+
+/** Delivers one claim; returns what happened (kept as the job's return value). */
+export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryDeps): Promise<string> {
+  const claim = await deps.claims.get(job.data.claimId);
+  if (!claim) return 'obsolete: no such claim';
+  if (!DELIVERABLE.has(claim.status)) return `obsolete: claim is ${claim.status}`;
+  const insurer = await deps.registry.get(claim.insurerId);
+  let result: DeliveryResult;
+  try {
+    if (!insurer) throw new UnrecoverableError(`insurer ${claim.insurerId} is not registered`);
+    const adapter = deps.adapters.get(insurer.adapter);
+    result = await adapter.submitClaim({
+      claimId: claim.id, bundle: claim.bundle, idempotencyKey: claim.id, insurerId: claim.insurerId, settings: insurer.adapterSettings,
+    });
+  } catch (err) {
+    const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const message = err instanceof Error ? err.message : String(err);
+    await deps.claims.recordDeliveryFailure(claim.id, message, final);
+    deps.logger.warn({ claimId: claim.id, insurer: claim.insurerId, attempt: job.attemptsMade + 1, final, error: message }, 'delivery attempt failed');
+    if (err instanceof TransientDeliveryError || err instanceof UnrecoverableError) throw err;
+    throw new TransientDeliveryError(message);
+  }
+  const answer = result.kind === 'answered' ? result.claimResponse : refusalResponse(claim, result.httpStatus, result.outcome);
+  await deps.service.recordInsurerAnswer(claim, answer);
+  return result.kind === 'answered' ? `answered: ${answer.outcome ?? 'unknown'}` : `refused: HTTP ${result.httpStatus}`;
+}
+
+/** The ClaimResponse that tells a provider its insurer refused the claim, carrying the insurer's outcome. */
+function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: NonNullable<Extract<DeliveryResult, { kind: 'refused' }>['outcome']>): ClaimResponse {
+  const texts = (outcome.issue ?? []).map((i) => i.details?.text ?? i.diagnostics).filter((t): t is string => Boolean(t));
+  const claimResource = claim.bundle.entry![0]!.resource as { type: ClaimResponse['type']; use: ClaimResponse['use']; patient: ClaimResponse['patient'] };
+  return {
+    resourceType: 'ClaimResponse',
+    status: 'active',
+    contained: [{ ...outcome, id: 'insurer-outcome' }],
+    type: claimResource.type,
+    use: claimResource.use,
+    patient: claimResource.patient,
+    created: new Date().toISOString(),
+    insurer: {},
+    outcome: 'error',
+    disposition: `The insurer refused the claim (HTTP ${httpStatus})${texts.length ? `: ${texts.join('; ')}` : ''}`,
+    error: [{ code: { coding: [{ system: DELIVERY_ERROR_SYSTEM, code: 'insurer-refused' }], text: 'The insurer refused the claim; see the contained OperationOutcome (#insurer-outcome)' } }],
+  };
+}
+
+/** Starts the delivery worker of one insurer's queue. */
+export function startDeliveryWorker(insurerId: string, deps: DeliveryDeps & { redis: RedisHandle; prefix: string; concurrency: number }): Worker<DeliveryJobData> {
+  const worker = new Worker<DeliveryJobData>(deliveryQueueName(insurerId), (job) => processDelivery(job, deps), {
+    connection: deps.redis.workerConnection(), prefix: deps.prefix, concurrency: deps.concurrency,
+  });
+  worker.on('error', (err) => deps.logger.warn({ insurer: insurerId, err: { message: err.message } }, 'delivery worker error'));
+  return worker;
+}

@@ -1,0 +1,49 @@
+/**
+ * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
+ * a refresh interval), the provider-callback worker, and the outbox relay.
+ */
+import type { Worker } from 'bullmq';
+import type { OutboxDispatcher } from '../gateway/queue/outbox.js';
+import { startCallbackWorker, type CallbackDeps } from './provider-callback.js';
+import { startDeliveryWorker, type DeliveryDeps } from './claim-delivery.js';
+import type { RedisHandle } from '../gateway/queue/redis.js';
+
+const INSURER_REFRESH_MS = 30_000;
+
+export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
+  readonly redis: RedisHandle;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly outbox: OutboxDispatcher;
+  readonly relayIntervalMs: number;
+}
+
+/** Running workers; close() stops them in order and is safe to call twice. */
+export interface WorkerHost {
+  close(): Promise<void>;
+}
+
+/** Starts every worker of this process. */
+export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
+  const delivery = new Map<string, Worker>();
+  const refresh = async () => {
+    for (const insurer of await deps.registry.insurers()) {
+      if (!delivery.has(insurer.id)) delivery.set(insurer.id, startDeliveryWorker(insurer.id, deps));
+    }
+  };
+  await refresh();
+  const timer = setInterval(() => {
+    refresh().catch((err: Error) => deps.logger.warn({ err: { message: err.message } }, 'insurer refresh failed'));
+  }, INSURER_REFRESH_MS);
+  timer.unref();
+  const callbacks = startCallbackWorker(deps);
+  deps.outbox.start(deps.relayIntervalMs);
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => (closing ??= (async () => {
+      clearInterval(timer);
+      await deps.outbox.stop();
+      await Promise.allSettled([...delivery.values(), callbacks].map((w) => w.close()));
+    })()),
+  };
+}

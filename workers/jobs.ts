@@ -1,0 +1,33 @@
+/**
+ * Queue names and job descriptors shared by the producers (claim service, via the outbox) and the
+ * workers, kept apart so neither imports the other. Job data holds ids only, never patient data.
+ */
+import type { OutboxMessage } from '../gateway/queue/outbox.js';
+
+/** Delivery queue of one insurer: one queue each, so a slow insurer never holds up another. */
+export function deliveryQueueName(insurerId: string): string {
+  return `delivery-${insurerId}`;
+}
+
+/** Queue of pushes of ClaimResponses to provider callbacks. */
+export const CALLBACK_QUEUE = 'provider-callbacks';
+
+/** Data of a delivery job. */
+export interface DeliveryJobData {
+  readonly claimId: string;
+}
+
+/** Data of a callback job. */
+export interface CallbackJobData {
+  readonly claimResponseId: string;
+}
+
+/** The job that delivers a claim; its id comes from the claim, so a re-add never duplicates it. */
+export function deliveryJob(claimId: string, insurerId: string): OutboxMessage {
+  return { queue: deliveryQueueName(insurerId), jobName: 'deliver-claim', jobId: `claim-${claimId}`, payload: { claimId } };
+}
+
+/** The job that pushes one ClaimResponse to its provider's callback. */
+export function callbackJob(claimResponseId: string): OutboxMessage {
+  return { queue: CALLBACK_QUEUE, jobName: 'push-claim-response', jobId: `push-${claimResponseId}`, payload: { claimResponseId } };
+}

@@ -1,0 +1,75 @@
+/**
+ * Provider callbacks: pushes each insurer ClaimResponse to the provider's callback Endpoint, so a
+ * provider that registered one does not have to poll. Every push is signed (HMAC-SHA256 with the
+ * provider's callback secret over "{timestamp}.{body}") so the provider can check it came from the
+ * gateway and is fresh; see docs/architecture.md for verification.
+ *
+ * Retry policy: network errors, 5xx, 408 and 429 are retried, CALLBACK_ATTEMPTS tries in all (default
+ * 10), waiting CALLBACK_BACKOFF_MS × 2^(n−1) before try n+1 (default 2 s … 512 s, about 17 minutes).
+ * Any other 4xx is final. The pull API keeps every response available whatever happens to pushes.
+ *
+ * Safe to run twice: the processor re-reads the response, and the provider receives its id in
+ * Passerelle-Delivery-Id to discard a push it already has.
+ */
+import { createHmac } from 'node:crypto';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
+import type { Logger } from '../gateway/logger.js';
+import type { ParticipantRegistry } from '../gateway/participants/registry.js';
+import type { RedisHandle } from '../gateway/queue/redis.js';
+import { CALLBACK_QUEUE, type CallbackJobData } from './jobs.js';
+
+export const SIGNATURE_HEADER = 'Passerelle-Signature';
+export const DELIVERY_ID_HEADER = 'Passerelle-Delivery-Id';
+
+export interface CallbackDeps {
+  readonly claims: ClaimRepository;
+  readonly registry: ParticipantRegistry;
+  readonly logger: Logger;
+  readonly timeoutMs: number;
+}
+
+/** The signature header value for a body: t={unix seconds},v1={hex HMAC-SHA256 of "t.body"}. */
+export function signCallback(secret: string, body: string, timestamp: number): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** Pushes one ClaimResponse; returns what happened. */
+export async function processCallback(job: Job<CallbackJobData>, deps: CallbackDeps): Promise<string> {
+  const response = await deps.claims.response(job.data.claimResponseId);
+  const claim = response ? await deps.claims.get(response.claimId) : undefined;
+  if (!response || !claim) return 'obsolete: no such response';
+  const provider = await deps.registry.get(claim.providerId);
+  if (!provider?.callbackUrl || !provider.callbackSecret) return 'obsolete: provider has no callback';
+  const body = JSON.stringify(response.resource);
+  const signature = signCallback(provider.callbackSecret, body, Math.floor(Date.now() / 1000));
+  let status: number;
+  try {
+    const answer = await fetch(provider.callbackUrl, {
+      method: 'POST', body, signal: AbortSignal.timeout(deps.timeoutMs),
+      headers: { 'Content-Type': 'application/fhir+json', [SIGNATURE_HEADER]: signature, [DELIVERY_ID_HEADER]: response.id },
+    });
+    status = answer.status;
+    await answer.body?.cancel();
+  } catch (err) {
+    await deps.claims.addEvent(claim.id, 'push-retry', { claimResponse: response.id, error: (err as Error).message });
+    throw new Error(`callback unreachable: ${(err as Error).message}`);
+  }
+  if (status >= 200 && status < 300) {
+    await deps.claims.addEvent(claim.id, 'pushed', { claimResponse: response.id });
+    return `pushed: HTTP ${status}`;
+  }
+  const final = !(status >= 500 || status === 408 || status === 429);
+  await deps.claims.addEvent(claim.id, final ? 'push-failed' : 'push-retry', { claimResponse: response.id, httpStatus: status });
+  throw final ? new UnrecoverableError(`callback refused: HTTP ${status}`) : new Error(`callback answered HTTP ${status}`);
+}
+
+/** Starts the callback worker. */
+export function startCallbackWorker(deps: CallbackDeps & { redis: RedisHandle; prefix: string }): Worker<CallbackJobData> {
+  const worker = new Worker<CallbackJobData>(CALLBACK_QUEUE, (job) => processCallback(job, deps), {
+    connection: deps.redis.workerConnection(), prefix: deps.prefix, concurrency: 20,
+  });
+  worker.on('error', (err) => deps.logger.warn({ err: { message: err.message } }, 'callback worker error'));
+  return worker;
+}

@@ -40,6 +40,8 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
   const claim = await deps.claims.get(job.data.claimId);
   if (!claim) return 'obsolete: no such claim';
   if (!DELIVERABLE.has(claim.status)) return `obsolete: claim is ${claim.status}`;
+  // The job can run before the API has marked the claim queued; it is queued, since it is running.
+  if (claim.status === 'accepted') await deps.claims.markQueued([claim.id]);
   const insurer = await deps.registry.get(claim.insurerId);
   let result: DeliveryResult;
   try {

@@ -120,18 +120,19 @@ export class ClaimRepository {
 
   /**
    * Stores an insurer's ClaimResponse and moves the claim to the status its outcome leads to, with the
-   * jobs that answer needs (a push to the provider). A resend of a response already stored (same insurer
-   * resource id) changes nothing and returns the stored one.
+   * jobs that answer needs (a push to the provider). A resend of an answer already stored (same content
+   * hash) changes nothing and returns the stored one; an updated answer (same insurer id, new content,
+   * e.g. "queued" then "complete") is a new response.
    */
   async recordInsurerResponse(
-    claimId: string, response: ClaimResponse & { id: string }, sourceId: string | undefined, status: ClaimStatus,
+    claimId: string, response: ClaimResponse & { id: string }, contentHash: string, status: ClaimStatus,
     jobs: (responseId: string) => OutboxMessage[],
   ): Promise<{ record: ResponseRecord; created: boolean }> {
     return this.db.transaction(async (tx) => {
-      const inserted = await this.insertResponse(tx, claimId, 'insurer', sourceId, response);
+      const inserted = await this.insertResponse(tx, claimId, 'insurer', contentHash, response);
       if (!inserted) {
         const { rows } = await tx.query<ResponseRow>(
-          `select * from claim_responses where claim_id = $1 and source = 'insurer' and source_id = $2`, [claimId, sourceId]);
+          `select * from claim_responses where claim_id = $1 and source = 'insurer' and content_hash = $2`, [claimId, contentHash]);
         return { record: toResponse(rows[0]!), created: false };
       }
       await tx.query(`update claims set status = $2, last_error = null, updated_at = now() where id = $1`, [claimId, status]);
@@ -172,12 +173,12 @@ export class ClaimRepository {
   }
 
   private async insertResponse(
-    tx: Queryable, claimId: string, source: 'gateway' | 'insurer', sourceId: string | undefined, resource: ClaimResponse & { id: string },
+    tx: Queryable, claimId: string, source: 'gateway' | 'insurer', contentHash: string | undefined, resource: ClaimResponse & { id: string },
   ): Promise<ResponseRow | undefined> {
     const { rows } = await tx.query<ResponseRow>(
-      `insert into claim_responses (id, claim_id, source, source_id, outcome, resource) values ($1, $2, $3, $4, $5, $6::json)
-       on conflict (claim_id, source, source_id) do nothing returning *`,
-      [resource.id, claimId, source, sourceId ?? null, resource.outcome ?? 'queued', JSON.stringify(resource)]);
+      `insert into claim_responses (id, claim_id, source, content_hash, outcome, resource) values ($1, $2, $3, $4, $5, $6::json)
+       on conflict (claim_id, source, content_hash) do nothing returning *`,
+      [resource.id, claimId, source, contentHash ?? null, resource.outcome ?? 'queued', JSON.stringify(resource)]);
     return rows[0];
   }
 }

@@ -3,7 +3,7 @@
  * insurer's answer (from the delivery worker or posted later by the insurer), and decide who may see a
  * claim. A participant that may not see a claim is told it does not exist.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Claim, ClaimResponse } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/tokens.js';
 import { notFound } from '../fhir/outcomes.js';
@@ -78,7 +78,8 @@ export class ClaimService {
       requestor: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.providerId } },
     };
     const status = statusForOutcome(answer.outcome);
-    const result = await this.deps.claims.recordInsurerResponse(claim.id, response, answer.id, status,
+    const contentHash = createHash('sha256').update(JSON.stringify(answer)).digest('hex');
+    const result = await this.deps.claims.recordInsurerResponse(claim.id, response, contentHash, status,
       (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []));
     if (result.created) {
       this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');

@@ -61,11 +61,11 @@ create table claim_responses (
   id uuid primary key,
   claim_id uuid not null references claims (id),
   source text not null check (source in ('gateway', 'insurer')),
-  source_id text,                               -- the insurer's own ClaimResponse id, to absorb resends
+  content_hash text,                            -- sha256 of an insurer answer as received, to absorb resends
   outcome text not null,
   resource json not null,
   created_at timestamptz not null default now(),
-  unique (claim_id, source, source_id)
+  unique (claim_id, source, content_hash)
 );
 create index claim_responses_claim on claim_responses (claim_id, created_at);
 

@@ -1,0 +1,154 @@
+// The sandbox's adjudication rules. Pure and deterministic: the same Claim, member, clock and response
+// id always give the same ClaimResponse, so tests and integrators can predict every answer.
+// The rules are written out with a worked example in docs/sandbox.md; keep the two in step.
+import type { Claim, ClaimItem, ClaimResponse, ClaimResponseItem, Identifier } from '@medplum/fhirtypes';
+import { ADJUDICATION_REASON_SYSTEM, ADJUDICATION_REASONS } from './adjudication-codes.js';
+import { claimTotal, dateInPeriod, francs, itemNet, serviceDate } from './claim-amounts.js';
+import {
+  adjudicationEntry,
+  adjudicationError,
+  payment,
+  responseEnvelope,
+  totalEntry,
+  type ResponseEnvelope,
+} from './claim-response.js';
+import type { MemberCoverage } from './registry.js';
+import type { InsurerSeed } from './seed.js';
+
+/** What the rules look at. */
+export interface AdjudicationInput {
+  readonly claim: Claim;
+  readonly insurer: InsurerSeed;
+  /** The member number found in the request (in the insurer's member system), if any. */
+  readonly memberIdentifier?: Identifier;
+  /** The registry's entry for that number; undefined when the member is unknown. */
+  readonly member?: MemberCoverage;
+  readonly now: Date;
+  /** Id of the ClaimResponse; random in the server, fixed in tests. */
+  readonly responseId: string;
+}
+
+/** The answer to a $submit: final, or pended (a "queued" response now, the final one later). */
+export interface ClaimDecision {
+  readonly pended: boolean;
+  readonly response: ClaimResponse;
+}
+
+/** How one item was adjudicated, in whole francs. */
+export interface ItemDecision {
+  readonly sequence: number;
+  readonly net: number;
+  readonly benefit: number;
+  readonly copay: number;
+  readonly excluded: boolean;
+}
+
+function envelope(input: AdjudicationInput): ResponseEnvelope {
+  const { claim, insurer, memberIdentifier, now, responseId } = input;
+  return { claim, insurerId: insurer.id, memberIdentifier, now, responseId };
+}
+
+/** Adjudicates one item: excluded services get nothing, others the insurer's share of the net. */
+export function decideItem(item: ClaimItem, index: number, insurer: InsurerSeed): ItemDecision {
+  const sequence = typeof item.sequence === 'number' ? item.sequence : index + 1;
+  const net = itemNet(item) ?? 0;
+  const coding: unknown = item.productOrService?.coding;
+  const codes = Array.isArray(coding) ? coding.map((c: { code?: unknown }) => c?.code) : [];
+  if (codes.some((code) => typeof code === 'string' && insurer.excludedServiceCodes.includes(code))) {
+    return { sequence, net, benefit: 0, copay: 0, excluded: true };
+  }
+  // Integer percent keeps the product exact, so halves really are halves before rounding up.
+  const benefit = francs((net * insurer.payerSharePercent) / 100);
+  return { sequence, net, benefit, copay: net - benefit, excluded: false };
+}
+
+function responseItem(decision: ItemDecision): ClaimResponseItem {
+  if (decision.excluded) {
+    const reason = {
+      coding: [{ system: ADJUDICATION_REASON_SYSTEM, code: 'excluded-service', display: ADJUDICATION_REASONS['excluded-service'] }],
+    };
+    return {
+      itemSequence: decision.sequence,
+      adjudication: [adjudicationEntry('submitted', decision.net), adjudicationEntry('benefit', 0, reason)],
+    };
+  }
+  return {
+    itemSequence: decision.sequence,
+    adjudication: [
+      adjudicationEntry('submitted', decision.net),
+      adjudicationEntry('copay', decision.copay),
+      adjudicationEntry('benefit', decision.benefit),
+    ],
+  };
+}
+
+/**
+ * Rejects the whole claim when the member is unknown or not covered on the date of service.
+ * @returns an "error" ClaimResponse, or undefined when the member may be adjudicated.
+ */
+export function memberRejection(input: AdjudicationInput): ClaimResponse | undefined {
+  const { member, insurer } = input;
+  if (!member) {
+    const response = responseEnvelope(envelope(input), 'error', `Member unknown to ${insurer.name}.`);
+    return { ...response, error: [adjudicationError('member-unknown')] };
+  }
+  const date = serviceDate(input.claim, input.now);
+  if (!dateInPeriod(date, member.period)) {
+    const text = `Coverage not in force on ${date} (covered from ${member.period.start} to ${member.period.end}).`;
+    return { ...responseEnvelope(envelope(input), 'error', text), error: [adjudicationError('coverage-inactive')] };
+  }
+  return undefined;
+}
+
+function disposition(decisions: ItemDecision[], benefit: number, insurer: InsurerSeed): string {
+  const rejected = decisions.filter((d) => d.excluded).length;
+  const paid = `${insurer.name} pays ${benefit} XOF (${insurer.payerSharePercent}% of accepted items).`;
+  if (rejected === 0) {
+    return `Claim accepted. ${paid}`;
+  }
+  if (rejected === decisions.length) {
+    return 'Claim rejected: every item is an excluded service.';
+  }
+  return `Claim partly accepted: ${rejected} of ${decisions.length} items rejected as excluded services. ${paid}`;
+}
+
+/** Adjudicates every item of a claim whose member is covered (no pend check). */
+export function adjudicateItems(input: AdjudicationInput): ClaimResponse {
+  const decisions = (input.claim.item ?? []).map((item, i) => decideItem(item, i, input.insurer));
+  const submitted = decisions.reduce((sum, d) => sum + d.net, 0);
+  const benefit = decisions.reduce((sum, d) => sum + d.benefit, 0);
+  const rejected = decisions.filter((d) => d.excluded);
+  const outcome = rejected.length === 0 ? 'complete' : rejected.length === decisions.length ? 'error' : 'partial';
+  const response = responseEnvelope(envelope(input), outcome, disposition(decisions, benefit, input.insurer));
+  return {
+    ...response,
+    item: decisions.map(responseItem),
+    total: [totalEntry('submitted', submitted), totalEntry('benefit', benefit)],
+    ...payment(benefit),
+    ...(outcome === 'error' ? { error: rejected.map((d) => adjudicationError('excluded-service', d.sequence)) } : {}),
+  };
+}
+
+/** The final adjudication of a claim: member checks, then items. Used directly for pended claims. */
+export function adjudicateClaim(input: AdjudicationInput): ClaimResponse {
+  return memberRejection(input) ?? adjudicateItems(input);
+}
+
+/**
+ * Decides a submitted claim. Member and coverage errors answer at once; a covered claim whose total
+ * is above the insurer's pend threshold is pended ("queued" now, adjudicateClaim later); any other
+ * claim is adjudicated at once.
+ */
+export function decideClaim(input: AdjudicationInput): ClaimDecision {
+  const rejection = memberRejection(input);
+  if (rejection) {
+    return { pended: false, response: rejection };
+  }
+  const total = claimTotal(input.claim);
+  if (total > input.insurer.pendThreshold) {
+    const text = `Claim pended for manual review: total ${total} XOF is above ${input.insurer.pendThreshold} XOF. The final answer will follow.`;
+    const response = responseEnvelope(envelope(input), 'queued', text);
+    return { pended: true, response: { ...response, total: [totalEntry('submitted', total)] } };
+  }
+  return { pended: false, response: adjudicateItems(input) };
+}

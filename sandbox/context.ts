@@ -1,0 +1,23 @@
+// Everything one running sandbox shares between its routes: the registry and clock from the options,
+// and the in-memory state (stats, faults, idempotent answers, pended answers) the control API resets.
+import type { Logger } from 'pino';
+import type { FaultInjector } from './fault-injection.js';
+import type { IdempotencyStore } from './idempotency.js';
+import type { PendedAnswers } from './pended-answers.js';
+import type { InsurerRegistry } from './registry.js';
+import type { SandboxStats } from './stats.js';
+
+/** The state and collaborators of one sandbox server. */
+export interface SandboxContext {
+  readonly registry: InsurerRegistry;
+  readonly now: () => Date;
+  /** Ids of the resources the sandbox creates (random UUIDs). */
+  readonly newId: () => string;
+  readonly logger: Logger;
+  readonly stats: SandboxStats;
+  readonly faults: FaultInjector;
+  readonly idempotency: IdempotencyStore;
+  readonly pended: PendedAnswers;
+  /** Aborted when the sandbox closes, to cut injected hangs short. */
+  readonly closing: AbortSignal;
+}

@@ -1,0 +1,79 @@
+// Routes under /{insurerId}/fhir. The $submit routes share one pipeline: count the request, find the
+// insurer, serve an injected fault, check the media type, replay an idempotent answer, and only then
+// run the operation.
+import { setTimeout as sleep } from 'node:timers/promises';
+import express, { type Request, type Response, type Router } from 'express';
+import { capabilityStatement } from './capability-statement.js';
+import type { SandboxContext } from './context.js';
+import type { FaultRule } from './fault-injection.js';
+import { JSON_MEDIA_TYPES, sendFhir } from './fhir-http.js';
+import { errorIssue, notFound, outcomeAnswer, type FhirAnswer } from './outcomes.js';
+import type { InsurerSeed } from './seed.js';
+import { checkEligibility, submitClaim } from './submissions.js';
+
+type InsurerRequest = Request<{ insurerId: string }>;
+type Operation = (ctx: SandboxContext, insurer: InsurerSeed, body: unknown) => FhirAnswer;
+
+/** Router for every insurer, mounted at /:insurerId/fhir. */
+export function insurerRouter(ctx: SandboxContext): Router {
+  const router = express.Router({ mergeParams: true });
+  router.get('/metadata', (req: InsurerRequest, res: Response) => {
+    const insurer = ctx.registry.get(req.params.insurerId);
+    sendFhir(res, insurer ? { status: 200, body: capabilityStatement(insurer, ctx.now()) } : unknownInsurer(req));
+  });
+  router.post('/Claim/$submit', submitRoute(ctx, 'Claim/$submit', submitClaim));
+  router.post('/CoverageEligibilityRequest/$submit', submitRoute(ctx, 'CoverageEligibilityRequest/$submit', checkEligibility));
+  return router;
+}
+
+function unknownInsurer(req: InsurerRequest): FhirAnswer {
+  return notFound(`Unknown insurer ${JSON.stringify(req.params.insurerId)}.`);
+}
+
+function submitRoute(ctx: SandboxContext, name: string, operation: Operation) {
+  return async (req: InsurerRequest, res: Response): Promise<void> => {
+    sendFhir(res, await submitAnswer(ctx, name, operation, req));
+  };
+}
+
+async function submitAnswer(ctx: SandboxContext, name: string, operation: Operation, req: InsurerRequest): Promise<FhirAnswer> {
+  const key = req.get('idempotency-key') || undefined;
+  ctx.stats.countReceived(key);
+  const insurer = ctx.registry.get(req.params.insurerId);
+  if (!insurer) {
+    return unknownInsurer(req);
+  }
+  const fault = ctx.faults.take(insurer.id);
+  if (fault) {
+    return serveFault(ctx, fault);
+  }
+  // req.is() is null without a body (a 422 below) and false for a body of another type.
+  if (req.is(JSON_MEDIA_TYPES) === false) {
+    return outcomeAnswer(415, [errorIssue('not-supported', 'Send the body as application/fhir+json or application/json.')]);
+  }
+  const stored = key ? ctx.idempotency.get(insurer.id, name, key) : undefined;
+  if (stored) {
+    return { ...stored, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
+  }
+  const answer = operation(ctx, insurer, req.body);
+  // Only answers that were adjudicated are kept: a corrected body may be sent again with the same key.
+  if (answer.status < 300) {
+    ctx.stats.countAdjudicated(key);
+    if (key) {
+      ctx.idempotency.set(insurer.id, name, key, answer);
+    }
+  }
+  return answer;
+}
+
+const FAULT_ISSUE_CODES: Record<number, 'throttled' | 'timeout' | 'transient'> = { 429: 'throttled', 503: 'transient', 504: 'timeout' };
+
+async function serveFault(ctx: SandboxContext, fault: FaultRule): Promise<FhirAnswer> {
+  ctx.stats.countFaultServed();
+  if (fault.hangMs) {
+    // Cut short on close so shutdown never waits for an injected hang.
+    await sleep(fault.hangMs, undefined, { signal: ctx.closing }).catch(() => undefined);
+  }
+  const issue = errorIssue(FAULT_ISSUE_CODES[fault.status] ?? 'exception', `Fault injected by the sandbox control API (HTTP ${fault.status}).`);
+  return outcomeAnswer(fault.status, [issue], fault.status === 429 ? { 'Retry-After': '1' } : undefined);
+}

@@ -1,0 +1,70 @@
+// Pended claims get their real answer later, like a human review at a real insurer. This module
+// holds the timers and deliveries in flight so close() can cancel them: nothing keeps the process
+// (or a Jest run) alive after shutdown.
+import type { ClaimResponse } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+
+/** One later answer to send: ids for the logs, and the adjudication to run when the delay is over. */
+export interface PendedAnswer {
+  readonly insurerId: string;
+  readonly claimId: string;
+  /** Runs the final adjudication when the delay is over (so it sees the clock at that time). */
+  readonly adjudicate: () => ClaimResponse;
+}
+
+/** What the scheduler needs from the rest of the sandbox. */
+export interface PendedAnswersDeps {
+  readonly delayMs: number;
+  readonly deliver: (insurerId: string, response: ClaimResponse, signal: AbortSignal) => Promise<void>;
+  readonly onPosted: () => void;
+  readonly logger: Logger;
+}
+
+/** Schedules and delivers the final answers of pended claims. */
+export class PendedAnswers {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly closing = new AbortController();
+
+  constructor(private readonly deps: PendedAnswersDeps) {}
+
+  /** Sends the answer after the pend delay. Ignored once close() has been called. */
+  schedule(answer: PendedAnswer): void {
+    if (this.closing.signal.aborted) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const delivery = this.deliver(answer).finally(() => this.inFlight.delete(delivery));
+      this.inFlight.add(delivery);
+    }, this.deps.delayMs);
+    this.timers.add(timer);
+  }
+
+  private async deliver(answer: PendedAnswer): Promise<void> {
+    const ids = { insurerId: answer.insurerId, claimId: answer.claimId };
+    try {
+      const response = answer.adjudicate();
+      await this.deps.deliver(answer.insurerId, response, this.closing.signal);
+      this.deps.onPosted();
+      this.deps.logger.info({ ...ids, claimResponseId: response.id, outcome: response.outcome }, 'pended answer posted to gateway');
+    } catch (err) {
+      if (this.closing.signal.aborted) {
+        this.deps.logger.warn(ids, 'pended answer abandoned: sandbox closing');
+        return;
+      }
+      // Ids and the error text only: the error never carries the ClaimResponse itself.
+      this.deps.logger.error({ ...ids, err: err instanceof Error ? err.message : String(err) }, 'pended answer not delivered');
+    }
+  }
+
+  /** Cancels waiting answers and aborts deliveries in flight. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    for (const timer of this.timers) {
+      clearTimeout(timer);
+    }
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,58 @@
+// The two $submit operations without HTTP: read the body, find the member, apply the rules.
+// The routes add what is about transport (faults, idempotency, content type, stats).
+import type { Bundle, Claim } from '@medplum/fhirtypes';
+import { adjudicateClaim, decideClaim, type AdjudicationInput } from './adjudication.js';
+import { findMemberIdentifier } from './bundle-references.js';
+import { readClaimBundle } from './claim-bundle.js';
+import type { SandboxContext } from './context.js';
+import { evaluateEligibility, readEligibilityBody } from './eligibility.js';
+import { unprocessable, type FhirAnswer } from './outcomes.js';
+import type { InsurerSeed } from './seed.js';
+
+/**
+ * Claim/$submit: a final ClaimResponse, or a "queued" one for a pended claim whose final answer is
+ * scheduled for delivery to the gateway.
+ */
+export function submitClaim(ctx: SandboxContext, insurer: InsurerSeed, body: unknown): FhirAnswer {
+  const read = readClaimBundle(body);
+  if ('issues' in read) {
+    return unprocessable(read.issues);
+  }
+  const input = adjudicationInput(ctx, insurer, read.bundle, read.claim);
+  const decision = decideClaim(input);
+  if (decision.pended) {
+    ctx.pended.schedule({
+      insurerId: insurer.id,
+      claimId: read.claim.id ?? '',
+      // Same response id as the queued answer: the final answer completes that response.
+      adjudicate: () => adjudicateClaim({ ...input, now: ctx.now() }),
+    });
+  }
+  return { status: 200, body: decision.response };
+}
+
+function adjudicationInput(
+  ctx: SandboxContext,
+  insurer: InsurerSeed,
+  bundle: Bundle,
+  claim: Claim,
+): AdjudicationInput {
+  const refs = { coverage: claim.insurance?.[0]?.coverage, patient: claim.patient };
+  const memberIdentifier = findMemberIdentifier(bundle, refs, insurer.memberSystem);
+  const member = memberIdentifier ? ctx.registry.findMember(insurer, memberIdentifier.value) : undefined;
+  return { claim, insurer, memberIdentifier, member, now: ctx.now(), responseId: ctx.newId() };
+}
+
+/** CoverageEligibilityRequest/$submit: a CoverageEligibilityResponse for the member. */
+export function checkEligibility(ctx: SandboxContext, insurer: InsurerSeed, body: unknown): FhirAnswer {
+  const read = readEligibilityBody(body);
+  if ('issues' in read) {
+    return unprocessable(read.issues);
+  }
+  const { request, bundle } = read;
+  const refs = { coverage: request.insurance?.[0]?.coverage, patient: request.patient };
+  const memberIdentifier = findMemberIdentifier(bundle, refs, insurer.memberSystem);
+  const member = memberIdentifier ? ctx.registry.findMember(insurer, memberIdentifier.value) : undefined;
+  const response = evaluateEligibility({ ...read, insurer, memberIdentifier, member, now: ctx.now(), responseId: ctx.newId() });
+  return { status: 200, body: response };
+}

@@ -5,6 +5,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'data/**', 'node_modules/**', 'profiles/generated/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', process: 'readonly' } } },
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
     rules: {

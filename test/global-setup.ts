@@ -14,7 +14,7 @@ export default async function globalSetup(): Promise<void> {
     await client.connect();
     await client.query('select 1');
   } catch (err) {
-    throw new Error(`The tests need PostgreSQL at ${databaseUrl} (set TEST_DATABASE_URL; .ci/run sets it up): ${(err as Error).message}`);
+    throw new Error(`The tests need PostgreSQL at ${databaseUrl} (set TEST_DATABASE_URL; .ci/run sets it up): ${(err as Error).message}`, { cause: err });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
     const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
     if (policy !== 'noeviction') throw new Error(`Redis at ${redisUrl} has maxmemory-policy ${policy}; the tests need noeviction`);
   } catch (err) {
-    throw new Error(`The tests need Redis at ${redisUrl} (set TEST_REDIS_URL; .ci/run sets it up): ${(err as Error).message}`);
+    throw new Error(`The tests need Redis at ${redisUrl} (set TEST_REDIS_URL; .ci/run sets it up): ${(err as Error).message}`, { cause: err });
   } finally {
     redis.disconnect();
   }

@@ -184,3 +184,16 @@ export function claimBundle(name = 'claim-bundle-covered-member', changes: { ide
   }
   return bundle;
 }
+
+/** Re-runs a check until it passes (or throws its last failure after timeoutMs): for state written just after what a test observed. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -54,7 +54,7 @@ export async function processCallback(job: Job<CallbackJobData>, deps: CallbackD
     await answer.body?.cancel();
   } catch (err) {
     await deps.claims.addEvent(claim.id, 'push-retry', { claimResponse: response.id, error: (err as Error).message });
-    throw new Error(`callback unreachable: ${(err as Error).message}`);
+    throw new Error(`callback unreachable: ${(err as Error).message}`, { cause: err });
   }
   if (status >= 200 && status < 300) {
     await deps.claims.addEvent(claim.id, 'pushed', { claimResponse: response.id });

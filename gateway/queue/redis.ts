@@ -30,8 +30,9 @@ export interface RedisHandle {
 export class RedisUnavailableError extends Error {}
 
 /** Connects to the configured Redis, or the default one, or a private one; checks the eviction policy. */
-export async function openRedis(options: { redisUrl?: string; dataDir: string; logger: Logger }): Promise<RedisHandle> {
+export async function openRedis(options: { redisUrl?: string; dataDir: string; logger: Logger; defaultUrl?: string }): Promise<RedisHandle> {
   const { logger } = options;
+  const defaultUrl = options.defaultUrl ?? DEFAULT_REDIS_URL;
   if (options.redisUrl) {
     if (!(await answers(options.redisUrl))) {
       throw new RedisUnavailableError(`Redis at ${redact(options.redisUrl)} does not answer: start it or correct REDIS_URL`);
@@ -39,11 +40,11 @@ export async function openRedis(options: { redisUrl?: string; dataDir: string; l
     await checkEvictionPolicy(options.redisUrl);
     return handle(options.redisUrl, undefined);
   }
-  if (await answers(DEFAULT_REDIS_URL)) {
-    await checkEvictionPolicy(DEFAULT_REDIS_URL);
-    return handle(DEFAULT_REDIS_URL, undefined);
+  if (await answers(defaultUrl)) {
+    await checkEvictionPolicy(defaultUrl);
+    return handle(defaultUrl, undefined);
   }
-  const started = await startPrivateRedis(join(options.dataDir, 'redis'), logger);
+  const started = await startPrivateRedis(join(options.dataDir, 'redis'), logger, defaultUrl);
   await checkEvictionPolicy(started.url);
   return handle(started.url, started.child);
 }
@@ -110,7 +111,7 @@ export async function checkEvictionPolicy(url: string): Promise<void> {
 }
 
 /** Starts redis-server with data under dir, or reuses the one a previous run left there. */
-async function startPrivateRedis(dir: string, logger: Logger): Promise<{ url: string; child?: ChildProcess }> {
+async function startPrivateRedis(dir: string, logger: Logger, defaultUrl: string): Promise<{ url: string; child?: ChildProcess }> {
   mkdirSync(dir, { recursive: true });
   const portFile = join(dir, 'port');
   const previous = readPort(portFile);
@@ -121,7 +122,7 @@ async function startPrivateRedis(dir: string, logger: Logger): Promise<{ url: st
   const binary = findOnPath('redis-server');
   if (!binary) {
     throw new RedisUnavailableError(
-      `No Redis answers at ${DEFAULT_REDIS_URL} and no redis-server is on the PATH. Install one ` +
+      `No Redis answers at ${defaultUrl} and no redis-server is on the PATH. Install one ` +
         '(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.',
     );
   }

@@ -30,7 +30,7 @@ export class SchemaValidator {
       const validators = (await import(modulePath)) as Record<string, CompiledValidator>;
       return new SchemaValidator(validators);
     } catch (err) {
-      throw new Error(`FHIR schema validators are missing (run npm run build): ${(err as Error).message}`);
+      throw new Error(`FHIR schema validators are missing (run npm run build): ${(err as Error).message}`, { cause: err });
     }
   }
 

@@ -1,0 +1,120 @@
+/**
+ * Push of the adjudication to a provider's callback Endpoint: signed with HMAC-SHA256 over
+ * "{timestamp}.{body}" with the provider's callback secret, and retried when the callback fails.
+ * The signature is checked here independently of the gateway's code.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import type { ClaimResponse } from '@medplum/fhirtypes';
+import { claimBundle, eventually, startTestGateway, type TestGateway } from './harness.js';
+
+const SECRET = 'callback-secret-of-test-clinic-0123456789';
+
+interface Push {
+  readonly body: string;
+  readonly signature: string;
+  readonly deliveryId: string;
+}
+
+let gw: TestGateway;
+let server: Server;
+let seedDir: string;
+const pushes: Push[] = [];
+let failuresToServe = 0;
+let onPush: (() => void) | undefined;
+
+beforeAll(async () => {
+  const app = express();
+  app.post('/passerelle/callback', express.text({ type: '*/*' }), (req, res) => {
+    if (failuresToServe > 0) {
+      failuresToServe--;
+      res.status(500).end();
+      return;
+    }
+    pushes.push({ body: req.body as string, signature: req.get('passerelle-signature') ?? '', deliveryId: req.get('passerelle-delivery-id') ?? '' });
+    res.status(204).end();
+    onPush?.();
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/passerelle/callback`;
+  seedDir = mkdtempSync(join(tmpdir(), 'passerelle-seed-'));
+  const seedFile = join(seedDir, 'seed.json');
+  writeFileSync(seedFile, JSON.stringify({
+    participants: [{ id: 'test-clinic', kind: 'provider', name: 'Test clinic', callbackUrl, callbackSecret: SECRET,
+      clients: [{ clientId: 'test-clinic', secret: 'test-clinic-secret' }] }],
+  }));
+  gw = await startTestGateway({ env: { SEED_FILE: seedFile } });
+});
+afterAll(async () => {
+  await gw?.stop();
+  server?.close();
+  rmSync(seedDir, { recursive: true, force: true });
+});
+
+/** Verifies "t=...,v1=..." the way a provider would. */
+function verify(push: Push, now = Date.now() / 1000): boolean {
+  const parts = Object.fromEntries(push.signature.split(',').map((kv) => kv.split('=') as [string, string]));
+  const timestamp = Number(parts.t);
+  if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > 300) return false;
+  const expected = createHmac('sha256', SECRET).update(`${parts.t}.${push.body}`).digest();
+  const given = Buffer.from(parts.v1 ?? '', 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function nextPushes(count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => pushes.length >= count && resolve();
+    onPush = check;
+    check();
+  });
+}
+
+describe('push to the provider callback', () => {
+  it('pushes the insurer ClaimResponse, signed so the provider can verify it', async () => {
+    pushes.length = 0;
+    const answer = await gw.submit(claimBundle(undefined, { provider: 'test-clinic' }), 'test-clinic');
+    expect(answer.status).toBe(202);
+    const claimId = answer.headers.get('location')!.split('/Claim/')[1]!;
+    await nextPushes(1);
+    const push = pushes[0]!;
+    expect(verify(push)).toBe(true);
+    const response = JSON.parse(push.body) as ClaimResponse;
+    expect(response).toMatchObject({ resourceType: 'ClaimResponse', outcome: 'complete', request: { reference: `Claim/${claimId}` } });
+    expect(push.deliveryId).toBe(response.id);
+    // A tampered body or another secret does not verify.
+    expect(verify({ ...push, body: push.body.replace('complete', 'error') })).toBe(false);
+    expect(verify({ ...push, signature: push.signature.replace(/v1=./, 'v1=0') })).toBe(false);
+    const pulled = await gw.get(`/fhir/ClaimResponse/${response.id}`, 'test-clinic');
+    expect(pulled.body).toEqual(response);
+  });
+
+  it('retries a callback that fails, then delivers it', async () => {
+    pushes.length = 0;
+    failuresToServe = 2;
+    const answer = await gw.submit(claimBundle(undefined, { provider: 'test-clinic' }), 'test-clinic');
+    const claimId = answer.headers.get('location')!.split('/Claim/')[1]!;
+    await nextPushes(1);
+    expect(failuresToServe).toBe(0);
+    expect(verify(pushes[0]!)).toBe(true);
+    await eventually(async () => {
+      const history = await gw.passerelle.db.query<{ status: string }>('select status from claim_events where claim_id = $1 order by id', [claimId]);
+      expect(history.rows.map((r) => r.status).filter((s) => s.startsWith('push'))).toEqual(['push-retry', 'push-retry', 'pushed']);
+    });
+  });
+
+  it('does not push to providers without a callback (demo-clinic)', async () => {
+    pushes.length = 0;
+    const answer = await gw.submit(claimBundle());
+    const claimId = answer.headers.get('location')!.split('/Claim/')[1]!;
+    await gw.waitForStatus(claimId, ['complete']);
+    const outbox = await gw.passerelle.db.query<{ n: number }>(`select count(*)::int as n from outbox where job_name = 'push-claim-response' and payload->>'claimResponseId' in (select id::text from claim_responses where claim_id = $1)`, [claimId]);
+    expect(outbox.rows[0]!.n).toBe(0);
+    expect(pushes).toHaveLength(0);
+  });
+});

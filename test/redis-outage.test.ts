@@ -1,0 +1,55 @@
+/**
+ * Accept-then-enqueue survives Redis being down: the claim is stored with its job in the outbox, the
+ * provider still gets 202, and once Redis is back the outbox relay queues it and it is delivered.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { answers, freePort } from '../gateway/queue/redis.js';
+import { claimBundle, startTestGateway, type TestGateway } from './harness.js';
+
+let port: number;
+let redis: ChildProcess | undefined;
+let gw: TestGateway;
+
+async function startRedis(): Promise<void> {
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !(await answers(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function stopRedis(): Promise<void> {
+  const exited = new Promise((r) => redis!.once('exit', r));
+  redis!.kill('SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+  gw = await startTestGateway({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+});
+afterAll(async () => {
+  await gw?.stop();
+  redis?.kill('SIGKILL');
+});
+
+describe('Redis outage', () => {
+  it('accepts claims while Redis is down and delivers them when it is back', async () => {
+    await gw.waitForStatus((await submitted(gw)).claimId, ['complete']); // healthy first
+    await stopRedis();
+    const started = Date.now();
+    const { answer, claimId } = await submitted(gw);
+    expect(answer.status).toBe(202);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const pending = await gw.passerelle.db.query<{ status: string; dispatched: boolean }>(
+      `select c.status, o.dispatched_at is not null as dispatched from claims c join outbox o on o.payload->>'claimId' = c.id::text where c.id = $1`, [claimId]);
+    expect(pending.rows).toEqual([{ status: 'accepted', dispatched: false }]);
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(503);
+    await startRedis();
+    await gw.waitForStatus(claimId, ['complete'], 'demo-clinic', 30_000);
+  }, 60_000);
+});
+
+async function submitted(gateway: TestGateway) {
+  const answer = await gateway.submit(claimBundle());
+  return { answer, claimId: answer.headers.get('location')!.split('/Claim/')[1]! };
+}

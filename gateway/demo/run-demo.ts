@@ -356,7 +356,7 @@ async function checkClaim(client: GatewayClient, s: Submission, previous: ClaimP
 
 function answerLine(s: Submission, p: ClaimProgress): string {
   const benefit = p.benefit === undefined ? '' : `, benefit ${xof(p.benefit)} XOF`;
-  return `${label(s.scenario)} ${p.path.join(' → ')} in ${p.seconds?.toFixed(1) ?? '?'} s${benefit}`;
+  return `${label(s.scenario)} ${p.path.join(' → ')} in ${p.seconds?.toFixed(2) ?? '?'} s${benefit}`;
 }
 
 /**
@@ -417,7 +417,7 @@ function claimTable(rows: readonly Row[]): string {
   const cells = rows.map(({ submission: s, progress: p }) => [
     label(s.scenario).slice(1), s.scenario.provider, s.scenario.insurer, s.scenario.member, scenarioName(s.scenario),
     String(s.httpStatus ?? '—'), finalStatusOf({ submission: s, progress: p }), p?.outcome ?? '—',
-    xof(s.scenario.total), xof(p?.benefit), p?.seconds === undefined ? '—' : p.seconds.toFixed(1),
+    xof(s.scenario.total), xof(p?.benefit), p?.seconds === undefined ? '—' : p.seconds.toFixed(2),
   ]);
   return renderTable(headers, cells, new Set([0, 5, 8, 9, 10]));
 }

@@ -30,7 +30,6 @@ export const GATEWAY_ERRORS = {
   'unauthenticated': 401,
   'insufficient-scope': 403,
   'not-found': 404,
-  'method-not-allowed': 405,
   'idempotency-in-flight': 409,
   'idempotency-mismatch': 422,
   'idempotency-key-invalid': 400,
@@ -57,7 +56,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict',
-  'unavailable': 'transient', 'internal': 'exception', 'method-not-allowed': 'not-supported',
+  'unavailable': 'transient', 'internal': 'exception',
 };
 
 /** Builds one OperationOutcome issue. */

@@ -25,15 +25,29 @@ function fromBodyParser(err: { type?: string; status?: number; limit?: number })
   }
 }
 
+/** Errors of a database that cannot be reached (connection refused or lost, server shutting down or full). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+function fromDependency(err: unknown): OperationOutcomeError | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code)
+    ? gatewayError('unavailable', 'The gateway cannot reach its database right now; nothing was stored. Retry shortly.')
+    : undefined;
+}
+
 /** The last handler of the app. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof OperationOutcomeError ? err : fromBodyParser(err as Record<string, never>);
+    const known = err instanceof OperationOutcomeError ? err : fromBodyParser(err as Record<string, never>) ?? fromDependency(err);
     if (res.headersSent) {
       logger.error({ err, url: req.originalUrl }, 'error after the answer started');
       return;
     }
     if (known) {
+      if (known.status === 503) {
+        res.set('Retry-After', '5');
+        logger.warn({ err, url: req.originalUrl }, 'dependency unavailable');
+      }
       res.status(known.status).type(FHIR_JSON_TYPE).send(JSON.stringify(known.outcome));
       return;
     }

@@ -1,15 +1,15 @@
 /**
  * Entry point of `npm start`: reads the configuration, starts Passerelle, and shuts it down in order on
- * SIGTERM or SIGINT. Configuration and start-up problems end the process with a message saying why.
+ * SIGTERM or SIGINT, including a signal that arrives while it is still starting. Configuration and
+ * start-up problems end the process with a message saying why.
  */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { RedisUnavailableError } from './queue/redis.js';
-import { startPasserelle } from './runtime.js';
+import { startPasserelle, type Passerelle } from './runtime.js';
 
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -17,7 +17,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let passerelle;
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  let passerelle: Passerelle | undefined;
+  let signalled: string | undefined;
+  const stop = (signal: string) => {
+    if (signalled) return;
+    signalled = signal;
+    if (!passerelle) return; // still starting: shut down as soon as the start completes
+    passerelle.logger.info({ signal }, 'shutting down');
+    passerelle.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   try {
     passerelle = await startPasserelle(config);
   } catch (err) {
@@ -27,15 +41,11 @@ async function main(): Promise<void> {
   if (passerelle.url) {
     console.log(`Passerelle is listening on ${passerelle.url}${passerelle.sandbox ? ` (demo mode; sandbox insurer on ${passerelle.sandbox.url})` : ''}`);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    passerelle.logger.info({ signal }, 'shutting down');
-    passerelle.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (signalled) {
+    const signal = signalled;
+    signalled = undefined;
+    stop(signal);
+  }
 }
 
 void main();

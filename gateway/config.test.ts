@@ -4,7 +4,7 @@ describe('loadConfig', () => {
   it('gives demo mode, all roles and the documented defaults with an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      mode: 'demo', role: 'all', host: '127.0.0.1', port: 8080, queuePrefix: 'passerelle', tokenTtlSeconds: 300,
+      mode: 'demo', role: 'all', host: '127.0.0.1', port: 8080, queuePrefix: undefined, tokenTtlSeconds: 300,
       bodyLimitBytes: 10 * 1024 * 1024, jsonMaxDepth: 64, databaseUrl: undefined, redisUrl: undefined,
       delivery: { attempts: 10, backoffMs: 2000, timeoutMs: 15000, concurrency: 20 },
     });

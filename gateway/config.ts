@@ -18,7 +18,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('passerelle'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional(),
   SEED_FILE: z.string().optional(),
   TOKEN_TTL_SECONDS: positive.max(3600).default(300),
   BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
@@ -48,7 +48,8 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl?: string;
   readonly redisUrl?: string;
-  readonly queuePrefix: string;
+  /** Unset: passerelle-{deployment id}, so deployments sharing a Redis never share queues. */
+  readonly queuePrefix?: string;
   readonly seedFile?: string;
   readonly tokenTtlSeconds: number;
   readonly bodyLimitBytes: number;

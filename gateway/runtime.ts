@@ -4,6 +4,7 @@
  * close() shuts it down in order (HTTP, workers, queues, sandbox, Redis, database), every step running
  * even if one fails, within a deadline, and is safe to call twice.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
+import { deploymentSetting } from './store/settings.js';
 import { openRedis, type RedisHandle } from './queue/redis.js';
 import { QueueRegistry } from './queue/queues.js';
 import { OutboxDispatcher } from './queue/outbox.js';
@@ -63,7 +65,8 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     logger.info({ store: db.kind, applied }, 'database ready');
     const redis = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger });
     steps.unshift(['redis', () => redis.close()]);
-    const queues = new QueueRegistry(redis, config.queuePrefix, (name) => jobOptions(config, name));
+    const prefix = config.queuePrefix ?? `passerelle-${await deploymentSetting(db, 'deployment-id', () => randomBytes(4).toString('hex'))}`;
+    const queues = new QueueRegistry(redis, prefix, (name) => jobOptions(config, name));
     steps.unshift(['queues', () => queues.close()]);
 
     const registry = new ParticipantRegistry(db);
@@ -96,12 +99,12 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     }
     if (config.role !== 'api') {
       const workers: WorkerHost = await startWorkers({
-        claims, service, registry, adapters, logger, redis, prefix: config.queuePrefix, concurrency: config.delivery.concurrency,
+        claims, service, registry, adapters, logger, redis, prefix, concurrency: config.delivery.concurrency,
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs,
       });
       steps.splice(steps.findIndex(([n]) => n === 'queues'), 0, ['workers', () => workers.close()]);
     }
-    logger.info({ role: config.role, mode: config.mode, url, redis: redis.private ? 'private' : 'external' }, 'Passerelle started');
+    logger.info({ role: config.role, mode: config.mode, url, redis: redis.private ? 'private' : 'external', queuePrefix: prefix }, 'Passerelle started');
     return { config, logger, db, redis, queues, url, sandbox, close };
   } catch (err) {
     await close();

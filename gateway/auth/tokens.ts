@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { Database } from '../store/database.js';
+import { deploymentSetting } from '../store/settings.js';
 import type { ParticipantKind } from '../participants/registry.js';
 
 const ISSUER = 'urn:passerelle:gateway';
@@ -30,11 +31,8 @@ export class TokenService {
 
   /** Loads the signing key, creating it on the first start of the deployment. */
   static async open(db: Database, ttlSeconds: number): Promise<TokenService> {
-    await db.query(`insert into gateway_keys (id, secret) values ('token-hs256', $1) on conflict (id) do nothing`, [
-      randomBytes(32).toString('base64url'),
-    ]);
-    const { rows } = await db.query<{ secret: string }>(`select secret from gateway_keys where id = 'token-hs256'`);
-    return new TokenService(Buffer.from(rows[0]!.secret, 'base64url'), ttlSeconds);
+    const key = await deploymentSetting(db, 'token-hs256-key', () => randomBytes(32).toString('base64url'));
+    return new TokenService(Buffer.from(key, 'base64url'), ttlSeconds);
   }
 
   /** A signed access token for this caller. */

@@ -8,6 +8,7 @@ import {
   scenarioMix,
   type DemoScenario,
 } from './demo-claims.js';
+import { SchemaValidator } from '../validation/schema-validator.js';
 
 const NOW = new Date('2025-06-15T09:30:00.000Z');
 const OPTIONS = { count: 40, seed: 1, runId: '20250615093000000' };
@@ -42,7 +43,7 @@ describe('buildScenarios', () => {
     expect(counts.duplicate).toBe(1);
   });
 
-  test.each([1, 2, 5, 7, 8, 40, 200])('a run of %i submissions adds up, and holds every kind from 7', (count) => {
+  test.each([1, 2, 5, 7, 8, 40, 200])('a run of %i submission(s) adds up, and holds every kind from 7', (count) => {
     const mix = scenarioMix(count);
     expect(Object.values(mix).reduce((a, b) => a + b, 0)).toBe(count);
     expect(mix.routine).toBeGreaterThanOrEqual(1);
@@ -165,6 +166,17 @@ describe('buildClaimBundle', () => {
     expect(patient.gender).toMatch(/^(female|male)$/);
     expect(patient.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect((entries[2]?.resource as Coverage).status).toBe('active');
+  });
+
+  test('passes the FHIR R4 schema the gateway validates against (no unknown elements)', async () => {
+    const schema = await SchemaValidator.load();
+    for (const s of scenarios) {
+      const bundle = buildClaimBundle(s, NOW) as unknown as Record<string, unknown>;
+      expect(schema.validate(bundle, 'Bundle').filter((i) => i.severity === 'error')).toEqual([]);
+    }
+    const { bundle, claim } = parts(scenarios[0]!);
+    const unknownElement = { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...claim, charge: 1 } }, ...bundle.entry!.slice(1)] };
+    expect(schema.validate(unknownElement as unknown as Record<string, unknown>, 'Bundle')).not.toEqual([]);
   });
 
   test('a hospital claim is institutional, a clinic claim professional', () => {

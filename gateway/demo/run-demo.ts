@@ -64,7 +64,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOpti
     concurrency: values.concurrency ?? 4,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n');
+    const envName: Record<string, string> = { gateway: ' (or DEMO_GATEWAY_URL)', count: ' (or DEMO_COUNT)' };
+    const problems = parsed.error.issues.map((i) => `  --${i.path.join('.')}${envName[String(i.path[0])] ?? ''}: ${i.message}`).join('\n');
     throw new DemoStop(`Invalid options:\n${problems}\n\n${USAGE}`);
   }
   return parsed.data;
@@ -128,8 +129,18 @@ class TokenSource {
         + 'Is it running in demo mode (PASSERELLE_MODE=demo, the default of npm start)?');
     }
     const lifetime = answer.expires_in ?? 300;
-    // Renew 30 s before expiry, or a tenth of the lifetime before when it is short.
-    return { token: answer.access_token, renewAt: Date.now() + (lifetime - Math.min(30, lifetime / 10)) * 1000 };
+    // Renew 30 s before expiry, or a tenth of the lifetime when it is short, plus 1 s because the token's
+    // exp is counted in whole seconds from when it was issued.
+    return { token: answer.access_token, renewAt: Date.now() + (lifetime - Math.min(30, lifetime / 10) - 1) * 1000 };
+  }
+}
+
+/** The parsed body, or undefined when it is empty or not JSON (e.g. an error page of a proxy). */
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -157,8 +168,7 @@ class GatewayClient {
         this.tokenSource(provider).drop();
         continue;
       }
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+      return { status: response.status, headers: response.headers, body: parseJson(await response.text()) };
     }
   }
 
@@ -223,6 +233,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** What the gateway answered to one $submit. */
 interface Submission {
   readonly scenario: DemoScenario;
+  /** When the first attempt was sent (ms since the epoch). */
+  readonly sentAt: number;
   /** Undefined when no HTTP answer came. */
   readonly httpStatus?: number;
   readonly claimId?: string;
@@ -249,6 +261,7 @@ function outcomeText(body: unknown): string {
 async function submitClaim(client: GatewayClient, scenario: DemoScenario, body: string): Promise<Submission> {
   const key = scenario.duplicateOf === undefined ? scenario.identifier.value : `${scenario.identifier.value}-resubmitted`;
   const init = { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'Idempotency-Key': key }, body };
+  const sentAt = Date.now();
   let answer: HttpAnswer | undefined;
   let problem = '';
   for (let attempt = 1; attempt <= 2 && (!answer || answer.status >= 500); attempt++) {
@@ -260,11 +273,11 @@ async function submitClaim(client: GatewayClient, scenario: DemoScenario, body: 
       problem = `no answer (${describeNetworkError(err)})`;
     }
   }
-  if (!answer) return { scenario, problem };
-  if (answer.status !== 202) return { scenario, httpStatus: answer.status, problem: outcomeText(answer.body) };
+  if (!answer) return { scenario, sentAt, problem };
+  if (answer.status !== 202) return { scenario, sentAt, httpStatus: answer.status, problem: outcomeText(answer.body) };
   const response = answer.body as ClaimResponse;
   const claimId = /Claim\/([^/]+)$/.exec(response.request?.reference ?? answer.headers.get('location') ?? '')?.[1];
-  return { scenario, httpStatus: 202, claimId, acceptedResponseId: response.id, problem: claimId ? undefined : 'no claim id in the answer' };
+  return { scenario, sentAt, httpStatus: 202, claimId, acceptedResponseId: response.id, problem: claimId ? undefined : 'no claim id in the answer' };
 }
 
 function submissionLine(s: Submission, original?: Submission): string {
@@ -324,7 +337,7 @@ function totalOf(response: ClaimResponse | undefined, category: string): number 
 }
 
 /** The claim's path and answer, from its final status and the ClaimResponses the gateway holds. */
-function progressOf(submission: Submission, claim: Claim, responses: ClaimResponse[], startedAt: number): ClaimProgress {
+function progressOf(submission: Submission, claim: Claim, responses: ClaimResponse[]): ClaimProgress {
   const status = processingStatus(claim)!;
   const fromInsurer = responses.filter((r) => r.id !== submission.acceptedResponseId);
   const answer = [...fromInsurer].reverse().find((r) => r.outcome !== 'queued') ?? fromInsurer.at(-1);
@@ -333,12 +346,12 @@ function progressOf(submission: Submission, claim: Claim, responses: ClaimRespon
   const queuedAt = Date.parse(responses.find((r) => r.id === submission.acceptedResponseId)?.created ?? '');
   const answeredAt = Date.parse(claim.meta?.lastUpdated ?? '');
   // Both instants come from the gateway's clock; without them, what the demo measured.
-  const seconds = Number.isFinite(queuedAt) && answeredAt >= queuedAt ? (answeredAt - queuedAt) / 1000 : (Date.now() - startedAt) / 1000;
+  const seconds = Number.isFinite(queuedAt) && answeredAt >= queuedAt ? (answeredAt - queuedAt) / 1000 : (Date.now() - submission.sentAt) / 1000;
   return { status, final: true, path, outcome: answer?.outcome, disposition: answer?.disposition, benefit: totalOf(answer, 'benefit'), seconds };
 }
 
 /** Reads the claim's status once; when final, also its responses. */
-async function checkClaim(client: GatewayClient, s: Submission, previous: ClaimProgress | undefined, startedAt: number): Promise<ClaimProgress> {
+async function checkClaim(client: GatewayClient, s: Submission, previous: ClaimProgress | undefined): Promise<ClaimProgress> {
   const keep = previous ?? { final: false, path: ['accepted'] };
   try {
     const read = await client.request(s.scenario.provider, `/fhir/Claim/${s.claimId}`);
@@ -347,7 +360,7 @@ async function checkClaim(client: GatewayClient, s: Submission, previous: ClaimP
     if (!status || !FINAL_STATUSES.has(status)) return { ...keep, status: status ?? keep.status };
     const search = await client.request(s.scenario.provider, `/fhir/ClaimResponse?request=${encodeURIComponent(`Claim/${s.claimId}`)}`);
     const responses = ((search.body as Bundle | undefined)?.entry ?? []).map((e) => e.resource as ClaimResponse);
-    return progressOf(s, claim, responses, startedAt);
+    return progressOf(s, claim, responses);
   } catch (err) {
     if (err instanceof DemoStop) throw err;
     return keep; // a failed poll is tried again at the next round
@@ -363,7 +376,7 @@ function answerLine(s: Submission, p: ClaimProgress): string {
  * Polls every accepted claim (each at most every 250 ms, a few requests at a time) until all are final
  * or the timeout passes. The resubmission shares its original's claim, so it is followed once.
  */
-async function followAll(client: GatewayClient, submissions: readonly Submission[], options: DemoOptions, tty: boolean, startedAt: number): Promise<Map<string, ClaimProgress>> {
+async function followAll(client: GatewayClient, submissions: readonly Submission[], options: DemoOptions, tty: boolean): Promise<Map<string, ClaimProgress>> {
   const claims = submissions.filter((s, i) => s.claimId && !submissions.slice(0, i).some((o) => o.claimId === s.claimId));
   const results = new Map<string, ClaimProgress>();
   const progress = startProgress('Adjudication', claims.length, tty);
@@ -372,13 +385,13 @@ async function followAll(client: GatewayClient, submissions: readonly Submission
   try {
     while (waiting.length > 0 && Date.now() < deadline) {
       const roundStart = Date.now();
-      const seen = await inPool(waiting, options.concurrency, (s) => checkClaim(client, s, results.get(s.claimId!), startedAt));
+      const seen = await inPool(waiting, options.concurrency, (s) => checkClaim(client, s, results.get(s.claimId!)));
       waiting.forEach((s, i) => {
         results.set(s.claimId!, seen[i]!);
         if (seen[i]!.final) progress.tick(answerLine(s, seen[i]!));
       });
       waiting = waiting.filter((_, i) => !seen[i]!.final);
-      await sleep(Math.max(0, POLL_INTERVAL_MS - (Date.now() - roundStart)));
+      if (waiting.length > 0) await sleep(Math.max(0, POLL_INTERVAL_MS - (Date.now() - roundStart)));
     }
   } finally {
     progress.stop();
@@ -441,11 +454,17 @@ function totalsTable(title: string, rows: readonly Row[], keyOf: (row: Row) => s
 /** Claims whose final answer differs from what the sandbox's documented rules predict. */
 function surprises(rows: readonly Row[]): string[] {
   return rows.flatMap(({ submission: s, progress: p }) => {
+    const original = rows.find((r) => r.submission.scenario.index === s.scenario.duplicateOf)?.submission;
+    if (original?.claimId && s.claimId && original.claimId !== s.claimId) {
+      return [`${label(s.scenario)} the resubmission became a new claim instead of the duplicate answer`];
+    }
     if (!p?.final) return [];
     const { expected } = s.scenario;
     const benefitDiffers = expected.benefit !== undefined && p.benefit !== undefined && p.benefit !== expected.benefit;
     if (p.status === expected.status && !benefitDiffers) return [];
-    return [`${label(s.scenario)} expected ${expected.status}${expected.benefit === undefined ? '' : ` with benefit ${xof(expected.benefit)}`}, got ${p.status}${p.benefit === undefined ? '' : ` with benefit ${xof(p.benefit)}`}${p.disposition ? ` (${p.disposition})` : ''}`];
+    const withBenefit = (benefit: number | undefined) => (benefit === undefined ? '' : ` with benefit ${xof(benefit)}`);
+    const why = p.disposition ? ` (${p.disposition})` : '';
+    return [`${label(s.scenario)} expected ${expected.status}${withBenefit(expected.benefit)}, got ${p.status}${withBenefit(p.benefit)}${why}`];
   });
 }
 
@@ -463,7 +482,8 @@ function printSummary(rows: readonly Row[]): void {
 /** The exit code, with a last line saying why. */
 function verdict(rows: readonly Row[], timeoutSeconds: number): number {
   const refused = rows.filter((r) => r.submission.httpStatus !== 202);
-  const unfinished = rows.filter((r) => r.submission.httpStatus === 202 && !r.progress?.final);
+  const unfinished = rows.filter((r, i) => r.submission.httpStatus === 202 && !r.progress?.final
+    && rows.findIndex((o) => o.submission.claimId === r.submission.claimId) === i);
   if (refused.length === 0 && unfinished.length === 0) {
     console.log(`All ${rows.length} submissions were accepted (202) and every claim reached a final state.`);
     return 0;
@@ -493,7 +513,7 @@ async function runDemo(options: DemoOptions, tty: boolean): Promise<number> {
   console.log(`Passerelle demo: ${scenarios.length} submissions (seed ${options.seed}) through ${options.gateway}, `
     + `claim identifiers DEMO-${runIdOf(now)}-NNN\n`);
   const submissions = await submitAll(client, scenarios, now, options, tty);
-  const answers = await followAll(client, submissions, options, tty, now.getTime());
+  const answers = await followAll(client, submissions, options, tty);
   const rows = submissions.map((s) => ({ submission: s, progress: s.claimId ? answers.get(s.claimId) : undefined }));
   printSummary(rows);
   return verdict(rows, options.timeout);

@@ -24,9 +24,9 @@ create table oauth_clients (
   created_at timestamptz not null default now()
 );
 
-create table gateway_keys (
-  id text primary key,
-  secret text not null,
+create table gateway_settings (                -- created on first start: deployment id, token key
+  key text primary key,
+  value text not null,
   created_at timestamptz not null default now()
 );
 

@@ -46,11 +46,12 @@ describe('pended answers', () => {
     const deliver = jest.fn<PendedAnswersDeps['deliver']>().mockResolvedValue(undefined);
     const { answers } = scheduler(deliver);
     answers.schedule(pendedClaim);
-    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(1000);
 
     await answers.close();
     answers.schedule(pendedClaim);
-    expect(jest.getTimerCount()).toBe(0);
+    // Judged by behaviour, not by the process-wide timer count (other libraries own timers too):
+    // had close() left the first answer or taken the second, the clock would now deliver one.
     await jest.advanceTimersByTimeAsync(10_000);
     expect(deliver).not.toHaveBeenCalled();
   });

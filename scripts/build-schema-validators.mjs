@@ -26,6 +26,19 @@ schema.$id = 'fhir.schema.json';
 schema.definitions.Resource ??= { type: 'object', properties: { resourceType: { type: 'string' } }, required: ['resourceType'] };
 schema.definitions.integer64 ??= { type: 'string', pattern: '^[0]|[-+]?[1-9][0-9]*$' };
 
+// The published definitions of complex types have no "type", so null, a number or a string would pass
+// wherever an object is expected: make every complex type an object. The "_x" arrays that carry
+// extensions of repeated primitives may hold null (FHIR JSON §2.6.2.7), so their items allow it.
+for (const definition of Object.values(schema.definitions)) {
+  if (!definition.properties) continue;
+  definition.type ??= 'object';
+  for (const [name, property] of Object.entries(definition.properties)) {
+    if (name.startsWith('_') && property.type === 'array' && property.items?.$ref) {
+      property.items = { anyOf: [{ type: 'null' }, { $ref: property.items.$ref }] };
+    }
+  }
+}
+
 const resourceTypes = Object.keys(schema.discriminator.mapping);
 const ajv = new Ajv({ strict: false, allErrors: true, code: { source: true, esm: true }, $data: false });
 ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));

@@ -94,6 +94,11 @@ async function settledClaim(member?: string): Promise<{ claimId: string; status:
   return { claimId, status: processingStatus(claim) };
 }
 
+/** The processing status the gateway reports to the claim's provider. */
+async function statusOf(claimId: string): Promise<string | undefined> {
+  return processingStatus((await gw.get(`/fhir/Claim/${claimId}`, 'demo-clinic')).body as unknown as Claim);
+}
+
 async function responseRows(claimId: string): Promise<number> {
   const { rows } = await gw.passerelle.db.query<{ n: number }>(`select count(*)::int as n from claim_responses where claim_id = $1 and source = 'insurer'`, [claimId]);
   return rows[0]!.n;
@@ -178,12 +183,12 @@ describe('bearer tokens on /fhir', () => {
     ['a token signed with another key', async () => new SignJWT({ ptp: 'demo-clinic', knd: 'provider', scope: 'system/Claim.read system/Claim.write system/ClaimResponse.read' })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('urn:passerelle:gateway').setAudience('urn:passerelle:api')
       .setSubject('demo-clinic').setIssuedAt().setExpirationTime('5m').sign(randomBytes(32))],
-    ['an expired token signed with the gateway key', async () => {
-      const { rows } = await gw.passerelle.db.query<{ secret: string }>(`select secret from gateway_keys where id = 'token-hs256'`);
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ ptp: 'demo-clinic', knd: 'provider', scope: 'system/Claim.read system/ClaimResponse.read' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('urn:passerelle:gateway').setAudience('urn:passerelle:api')
-        .setSubject('demo-clinic').setIssuedAt(now - 600).setExpirationTime(now - 300).sign(Buffer.from(rows[0]!.secret, 'base64url'));
+    ['a gateway token whose payload was altered to name another participant', async () => {
+      const [header, payload, signature] = (await gw.token('demo-clinic')).split('.');
+      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      expect(claims.ptp).toBe('demo-clinic');
+      const forged = Buffer.from(JSON.stringify({ ...claims, ptp: 'demo-hospital', sub: 'demo-hospital' })).toString('base64url');
+      return `${header}.${forged}.${signature}`;
     }],
   ])('answers %s with 401 and an invalid_token challenge', async (_name, makeToken) => {
     const answer = await call(path, { token: await makeToken() });
@@ -241,7 +246,7 @@ describe('visibility between participants', () => {
     const answer = await post('/fhir/ClaimResponse', insurerAnswer(claimId, 'error', 'Not ours, but refused anyway'), 'demo-mutuelle');
     expectOutcome(answer, 404, 'not-found');
     expect(await responseRows(claimId)).toBe(before);
-    expect(processingStatus((await gw.get(`/fhir/Claim/${claimId}`, 'demo-clinic')).body)).toBe('complete');
+    expect(await statusOf(claimId)).toBe('complete');
   });
 
   it('shows the claim and its responses to the insurer it is addressed to', async () => {
@@ -274,6 +279,11 @@ describe('visibility between participants', () => {
     const randomResponse = randomUUID();
     expect(masked(await gw.get(`/fhir/ClaimResponse/${randomResponse}`, 'demo-mutuelle'), randomResponse)).toEqual(hiddenResponse);
     expect(masked(await gw.get('/fhir/ClaimResponse/42', 'demo-mutuelle'), '42')).toEqual(hiddenResponse);
+
+    const hiddenAnswer = masked(await post('/fhir/ClaimResponse', insurerAnswer(claimId, 'complete', 'Paid'), 'demo-mutuelle'), claimId);
+    const randomClaim = randomUUID();
+    expect(masked(await post('/fhir/ClaimResponse', insurerAnswer(randomClaim, 'complete', 'Paid'), 'demo-mutuelle'), randomClaim)).toEqual(hiddenAnswer);
+    expect(hiddenAnswer.status).toBe(404);
   });
 });
 
@@ -290,7 +300,7 @@ describe("an insurer's later answer (POST /fhir/ClaimResponse)", () => {
       resourceType: 'ClaimResponse', id: location.split('/ClaimResponse/')[1], outcome: 'complete', request: { reference: `Claim/${claimId}` },
       requestor: { identifier: { value: 'demo-clinic' } },
     });
-    expect(processingStatus((await gw.get(`/fhir/Claim/${claimId}`, 'demo-clinic')).body)).toBe('complete');
+    expect(await statusOf(claimId)).toBe('complete');
     const seen = await gw.get(`/fhir${location.split('/fhir')[1]}`, 'demo-clinic');
     expect(seen.body).toEqual(answer.body);
     const responses = insurerResponses((await gw.get(`/fhir/ClaimResponse?request=Claim/${claimId}`, 'demo-clinic')).body);

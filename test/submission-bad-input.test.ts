@@ -156,7 +156,8 @@ describe('bad submissions', () => {
       const answer = await submitRaw(JSON.stringify(bundle));
       const text = message(answer, 400, 'json-too-deep');
       expect(text).toContain(`deeper than ${JSON_MAX_DEPTH} levels`);
-      expect(text).toContain('$.entry[0].resource.extension[0]');
+      const [issue] = expectOutcome(answer, 400, 'json-too-deep');
+      expect(issue!.expression?.[0]).toMatch(/^Bundle\.entry\[0\]\.resource\.extension\[0\](\.extension\[0\])+/);
     });
 
     it('rejects a body nested 100,000 levels deep with 400 json-too-deep', async () => {
@@ -175,7 +176,8 @@ describe('bad submissions', () => {
       const answer = await submitRaw(text);
       const detail = message(answer, 400, 'json-forbidden-key');
       expect(detail).toContain(`"${key}"`);
-      expect(detail).toContain('$.entry[0].resource.item[0]');
+      const [issue] = expectOutcome(answer, 400, 'json-forbidden-key');
+      expect(issue!.expression).toEqual([`Bundle.entry[0].resource.item[0].${key}`]);
     });
   });
 
@@ -269,6 +271,50 @@ describe('bad submissions', () => {
       const [issue] = expectOutcome(answer, 422, 'insurer-unknown');
       expect(issue!.expression).toEqual([`${CLAIM}.insurer`]);
       expect(issue!.details!.text).toContain(`"${insurer}" is not an active insurer`);
+    });
+  });
+
+  describe('elements of the wrong JSON shape (checked before anything reads them)', () => {
+    const cases: Array<[string, (bundle: Bundle, claim: Record<string, unknown>) => void, string]> = [
+      ['Claim.identifier is a string', (_b, claim) => { claim.identifier = 'CLM-0001'; }, `${CLAIM}.identifier`],
+      ['Claim.identifier holds null', (_b, claim) => { claim.identifier = [null]; }, `${CLAIM}.identifier[0]`],
+      ['Claim.insurance is an object', (_b, claim) => { claim.insurance = (claim.insurance as unknown[])[0]; }, `${CLAIM}.insurance`],
+      ['Claim.insurance holds null', (_b, claim) => { claim.insurance = [null]; }, `${CLAIM}.insurance[0]`],
+      ['Claim.patient is null', (_b, claim) => { claim.patient = null; }, `${CLAIM}.patient`],
+      ['Claim.provider is null', (_b, claim) => { claim.provider = null; }, `${CLAIM}.provider`],
+      ['an entry is null', (bundle) => { (bundle.entry as unknown[]).push(null); }, 'Bundle.entry[3]'],
+      ['an entry is a number', (bundle) => { (bundle.entry as unknown[]).push(7); }, 'Bundle.entry[3]'],
+    ];
+    it.each(cases)('rejects a bundle where %s with 422 schema at that element', async (_name, change, expression) => {
+      const bundle = claimBundle();
+      const identifier = claimOf(bundle).identifier![0]!.value;
+      change(bundle, claimOf(bundle) as unknown as Record<string, unknown>);
+      const answer = await gw.submit(bundle);
+      const issues = expectOutcome(answer, 422, 'schema');
+      expect(issues.map((i) => i.expression?.[0])).toContain(expression);
+      const { rows } = await gw.passerelle.db.query<{ n: number }>('select count(*)::int as n from claims where identifier_value = $1', [identifier]);
+      expect(rows[0]!.n).toBe(0);
+    });
+  });
+
+  describe('transport encodings', () => {
+    it.each(['gzip', 'deflate', 'br'])('rejects a body that is not valid %s with 400 body-unreadable', async (encoding) => {
+      const res = await fetch(`${gw.url}/fhir/Claim/$submit`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await gw.token('demo-clinic')}`, 'Content-Type': 'application/fhir+json', 'Content-Encoding': encoding },
+        body: new TextEncoder().encode(JSON.stringify(claimBundle())),
+      });
+      const text = await res.text();
+      const answer = { status: res.status, headers: res.headers, body: JSON.parse(text) as HttpAnswer['body'] };
+      expect(message(answer, 400, 'body-unreadable')).toMatch(/could not be read|decod/);
+    });
+
+    it('rejects a body declared in a charset other than UTF-8 with 415 content-type instead of misreading it', async () => {
+      const bundle = claimBundle();
+      (bundle.entry![1]!.resource as { name?: unknown }).name = [{ family: 'Diop', given: ['Aïssatou'] }];
+      const latin1 = Buffer.from(JSON.stringify(bundle), 'latin1');
+      const answer = await submitRaw(new Uint8Array(latin1), 'application/fhir+json; charset=ISO-8859-1');
+      expect(message(answer, 415, 'content-type')).toMatch(/UTF-8/);
     });
   });
 

@@ -37,6 +37,8 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   const bundle = body as unknown as Bundle;
   const claim = bundle.entry![0]!.resource as Claim;
   const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle' });
+  // Nothing below may read an element the validators have not vouched for.
+  if (hasErrors(issues)) throw invalid(issues);
   const index = new BundleIndex(bundle.entry ?? []);
   issues.push(...checkInsideReferences(claim, index));
   const identifier = claimIdentifier(claim);
@@ -46,7 +48,9 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   }
   const provider = await resolveParty(claim.provider, 'provider', index, ctx, issues);
   const insurer = await resolveParty(claim.insurer, 'insurer', index, ctx, issues);
-  if (hasErrors(issues) || !identifier || !provider || !insurer) throw invalid(issues);
+  if (hasErrors(issues) || !identifier || !provider || !insurer) {
+    throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'schema', message: 'The claim could not be read', expression: CLAIM })]);
+  }
   return { bundle, claim, identifier, provider, insurer, warnings: issues };
 }
 

@@ -17,6 +17,7 @@ export class BundleIndex {
 
   constructor(entries: ReadonlyArray<{ fullUrl?: unknown; resource?: unknown }>) {
     entries.forEach((entry, index) => {
+      if (entry === null || typeof entry !== 'object') return;
       const resource = entry.resource as ResolvedEntry['resource'] | undefined;
       if (!resource || typeof resource.resourceType !== 'string') return;
       const resolved = { index, resource };

@@ -19,22 +19,23 @@ export function parseJsonBody(text: string, maxDepth: number): Record<string, un
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw gatewayError('json-not-object', 'The body must be a JSON object (a FHIR resource)');
   }
-  checkShape(value as Record<string, unknown>, maxDepth);
+  const root = (value as { resourceType?: unknown }).resourceType;
+  checkShape(value as Record<string, unknown>, maxDepth, typeof root === 'string' && /^[A-Za-z]{1,64}$/.test(root) ? root : '$');
   return value as Record<string, unknown>;
 }
 
 /** Walks the value once: depth and forbidden keys. Arrays and objects both count as a level. */
-function checkShape(root: object, maxDepth: number): void {
-  const stack: Array<{ node: object; depth: number; path: string }> = [{ node: root, depth: 1, path: '$' }];
+function checkShape(root: object, maxDepth: number, rootName: string): void {
+  const stack: Array<{ node: object; depth: number; path: string }> = [{ node: root, depth: 1, path: rootName }];
   while (stack.length > 0) {
     const { node, depth, path } = stack.pop()!;
     if (depth > maxDepth) {
-      throw gatewayError('json-too-deep', `The body is nested deeper than ${maxDepth} levels (at ${path})`);
+      throw gatewayError('json-too-deep', `The body is nested deeper than ${maxDepth} levels (at ${path})`, path);
     }
     const isArray = Array.isArray(node);
     for (const key of Object.keys(node)) {
       if (!isArray && FORBIDDEN_KEYS.has(key)) {
-        throw gatewayError('json-forbidden-key', `The key "${key}" is not allowed in a request body (at ${path})`);
+        throw gatewayError('json-forbidden-key', `The key "${key}" is not allowed in a request body (at ${path})`, `${path}.${key}`);
       }
       const child = (node as Record<string, unknown>)[key];
       if (child !== null && typeof child === 'object') {

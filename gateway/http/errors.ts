@@ -9,7 +9,7 @@ import { gatewayError, internalErrorOutcome, OperationOutcomeError } from '../fh
 import { FHIR_JSON_TYPE } from './fhir-handler.js';
 
 /** Maps errors raised by express/body-parser to gateway errors; undefined for unexpected ones. */
-function fromBodyParser(err: { type?: string; status?: number; limit?: number }): OperationOutcomeError | undefined {
+function fromBodyParser(err: { type?: string; status?: number; limit?: number; expose?: boolean }): OperationOutcomeError | undefined {
   switch (err.type) {
     case 'entity.too.large':
       return gatewayError('body-too-large', `The body is larger than the limit of ${err.limit ?? 'the configured'} bytes`);
@@ -21,7 +21,11 @@ function fromBodyParser(err: { type?: string; status?: number; limit?: number })
     case 'entity.verify.failed':
       return gatewayError('body-unreadable', 'The body could not be read completely');
     default:
-      return undefined;
+      // Any other client error raised while reading the body, e.g. gzip/deflate/br data that does not
+      // decompress (zlib's Z_DATA_ERROR, status 400).
+      return err.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500
+        ? gatewayError('body-unreadable', 'The body could not be read: its content encoding does not decode')
+        : undefined;
   }
 }
 

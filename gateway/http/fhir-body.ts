@@ -16,6 +16,10 @@ export function fhirJsonBody(options: { limitBytes: number; maxDepth: number }):
       if (!type || !FHIR_JSON.test(type)) {
         throw gatewayError('content-type', `Content-Type must be application/fhir+json (or application/json), got ${type ? `"${type.slice(0, 80)}"` : 'none'}`);
       }
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
+      if (charset && !/^utf-?8$/i.test(charset)) {
+        throw gatewayError('content-type', `FHIR JSON is UTF-8: charset "${charset.slice(0, 40)}" is not accepted`);
+      }
       next();
     },
     express.raw({ type: () => true, limit: options.limitBytes }),

@@ -1,9 +1,12 @@
-/** Jest in native ESM mode (fhir-kit-client and jose are ESM only); @swc/jest strips the types. */
+/**
+ * Jest in native ESM mode (fhir-kit-client and jose are ESM only). ts-jest transpiles each file on its
+ * own (tsconfig isolatedModules); type-checking is `npm run lint`'s job.
+ */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transformIgnorePatterns: ['/node_modules/', '/profiles/generated/'],

@@ -28,6 +28,7 @@ import { createApp } from './app.js';
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
 import { CALLBACK_QUEUE } from '../workers/jobs.js';
+import { DELIVERY_BACKOFF_TYPE } from '../workers/claim-delivery.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
@@ -100,7 +101,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'api') {
       const workers: WorkerHost = await startWorkers({
         claims, service, registry, adapters, logger, redis, prefix, concurrency: config.delivery.concurrency,
-        outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs,
+        outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
       });
       steps.splice(steps.findIndex(([n]) => n === 'queues'), 0, ['workers', () => workers.close()]);
     }
@@ -114,10 +115,11 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
 
 /** Job options by queue: the retry policies written down in workers/claim-delivery.ts and provider-callback.ts. */
 function jobOptions(config: Config, queue: string) {
-  const policy = queue === CALLBACK_QUEUE ? config.callbacks : config.delivery;
+  const callbacks = queue === CALLBACK_QUEUE;
+  const policy = callbacks ? config.callbacks : config.delivery;
   return {
     attempts: policy.attempts,
-    backoff: { type: 'exponential' as const, delay: policy.backoffMs },
+    backoff: callbacks ? { type: 'exponential' as const, delay: policy.backoffMs } : { type: DELIVERY_BACKOFF_TYPE },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 30 * 24 * 3600 },
   };

@@ -7,7 +7,7 @@ import { claimBundle, insurerResponses, processingStatus, startTestGateway, type
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ env: { DELIVERY_TIMEOUT_MS: '1000' } });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -15,6 +15,11 @@ afterAll(async () => {
 beforeEach(async () => {
   await gw.sandbox('/_control/reset', { method: 'POST' });
 });
+
+async function fault(rule: Record<string, unknown>): Promise<void> {
+  const res = await gw.sandbox('/_control/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rule) });
+  expect(res.status).toBeLessThan(300);
+}
 
 async function submitAndWait(bundle: ReturnType<typeof claimBundle>, provider = 'demo-clinic') {
   const answer = await gw.submit(bundle, provider);
@@ -80,6 +85,24 @@ describe('claim pipeline', () => {
     expect((stats.body.adjudicated as Record<string, number>)[result.claimId]).toBe(1);
     const history = await gw.passerelle.db.query<{ status: string }>('select status from claim_events where claim_id = $1 order by id', [result.claimId]);
     expect(history.rows.map((r) => r.status)).toEqual(['accepted', 'queued', 'delivery-retry', 'delivery-retry', 'complete']);
+  });
+
+  it('honours the Retry-After of an insurer answering 429 before trying again', async () => {
+    await fault({ insurer: 'demo-insurer', status: 429, count: 1 }); // the sandbox sends Retry-After: 1
+    const result = await submitAndWait(claimBundle());
+    expect(processingStatus(result.claim)).toBe('complete');
+    const times = await gw.passerelle.db.query<{ status: string; at: Date }>('select status, at from claim_events where claim_id = $1 order by id', [result.claimId]);
+    const failed = times.rows.find((r) => r.status === 'delivery-retry')!.at.getTime();
+    const done = times.rows.find((r) => r.status === 'complete')!.at.getTime();
+    expect(done - failed).toBeGreaterThanOrEqual(950); // the base backoff in this suite is 50 ms
+  });
+
+  it('times out an insurer that hangs, then retries and records the answer', async () => {
+    await fault({ insurer: 'demo-insurer', status: 503, count: 1, hangMs: 3000 });
+    const result = await submitAndWait(claimBundle());
+    expect(processingStatus(result.claim)).toBe('complete');
+    const events = await gw.passerelle.db.query<{ status: string; detail: { error?: string } | null }>('select status, detail from claim_events where claim_id = $1 order by id', [result.claimId]);
+    expect(events.rows.find((r) => r.status === 'delivery-retry')?.detail?.error).toMatch(/timed out/);
   });
 
   it('makes an insurer 4xx final: a ClaimResponse with outcome error carrying the insurer OperationOutcome', async () => {

@@ -5,14 +5,15 @@
  *
  * Retry policy: network errors, timeouts, 5xx, 429 and unreadable answers are retried with exponential
  * backoff, DELIVERY_ATTEMPTS tries in all (default 10), waiting DELIVERY_BACKOFF_MS × 2^(n−1) before try
- * n+1 (default 2 s, 4 s, … 512 s: about 17 minutes in all). Then the claim becomes "failed", a dead
+ * n+1 (default 2 s, 4 s, … 512 s: about 17 minutes in all), or longer when the insurer's Retry-After
+ * asks for it (at most an hour). Then the claim becomes "failed", a dead
  * letter with its last error. A 4xx is final at once: the insurer's OperationOutcome is carried to the
  * provider in a ClaimResponse with outcome "error".
  *
  * Safe to run twice: the processor re-reads the claim and returns when it is no longer deliverable, and
  * the insurer receives the claim id as Idempotency-Key, so a retried or stalled job has one effect.
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { ClaimResponse } from '@medplum/fhirtypes';
 import type { ClaimRepository, ClaimRecord } from '../gateway/claims/claim-repository.js';
 import type { ClaimService } from '../gateway/claims/claim-service.js';
@@ -82,10 +83,27 @@ function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: NonNul
   };
 }
 
+/** Backoff type of delivery jobs: BullMQ hands jobs of a type it does not know to deliveryBackoff. */
+export const DELIVERY_BACKOFF_TYPE = 'insurer';
+
+const MAX_RETRY_AFTER_MS = 3600_000;
+
+/** Exponential backoff (baseMs × 2^(n−1)) that waits at least as long as the insurer's Retry-After asks. */
+export function deliveryBackoff(baseMs: number): BackoffStrategy {
+  return (attemptsMade, _type, err) => {
+    const exponential = baseMs * 2 ** Math.max(0, attemptsMade - 1);
+    const asked = err instanceof TransientDeliveryError ? Math.min(err.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS) : 0;
+    return Math.max(exponential, asked);
+  };
+}
+
 /** Starts the delivery worker of one insurer's queue. */
-export function startDeliveryWorker(insurerId: string, deps: DeliveryDeps & { redis: RedisHandle; prefix: string; concurrency: number }): Worker<DeliveryJobData> {
+export function startDeliveryWorker(
+  insurerId: string, deps: DeliveryDeps & { redis: RedisHandle; prefix: string; concurrency: number; backoffMs: number },
+): Worker<DeliveryJobData> {
   const worker = new Worker<DeliveryJobData>(deliveryQueueName(insurerId), (job) => processDelivery(job, deps), {
     connection: deps.redis.workerConnection(), prefix: deps.prefix, concurrency: deps.concurrency,
+    settings: { backoffStrategy: deliveryBackoff(deps.backoffMs) },
   });
   worker.on('error', (err) => deps.logger.warn({ insurer: insurerId, err: { message: err.message } }, 'delivery worker error'));
   return worker;

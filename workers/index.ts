@@ -14,6 +14,7 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly redis: RedisHandle;
   readonly prefix: string;
   readonly concurrency: number;
+  readonly backoffMs: number;
   readonly outbox: OutboxDispatcher;
   readonly relayIntervalMs: number;
 }

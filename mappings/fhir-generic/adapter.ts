@@ -21,8 +21,10 @@ function settingsOf(raw: Readonly<Record<string, unknown>>): FhirSettings {
   return { baseUrl, bearerTokenEnv, timeoutMs };
 }
 
+/** What fhir-kit-client 2 attaches to an HTTP error: the status and body, and the response headers in config. */
 interface HttpFailure {
-  response?: { status?: number; data?: unknown; headers?: Headers };
+  response?: { status?: number; data?: unknown };
+  config?: { headers?: Headers };
 }
 
 /** Creates the generic FHIR adapter; defaultTimeoutMs applies when the insurer's settings set none. */
@@ -62,14 +64,20 @@ function classifyFailure(err: unknown, baseUrl: string): DeliveryResult {
     throw new TransientDeliveryError(`insurer at ${baseUrl} unreachable: ${cause}`);
   }
   if (status === 429 || status === 408 || status >= 500) {
-    const retryAfter = Number((err as HttpFailure).response?.headers?.get?.('retry-after'));
-    throw new TransientDeliveryError(`insurer answered HTTP ${status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    throw new TransientDeliveryError(`insurer answered HTTP ${status}`, retryAfterMs((err as HttpFailure).config?.headers?.get?.('retry-after')));
   }
   const data = (err as HttpFailure).response?.data;
   const outcome: OperationOutcome = (data as OperationOutcome | undefined)?.resourceType === 'OperationOutcome'
     ? (data as OperationOutcome)
     : { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `insurer answered HTTP ${status}` }] };
   return { kind: 'refused', httpStatus: status, outcome };
+}
+
+/** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 function causeOf(err: unknown): string {

@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ClaimResponse } from '@medplum/fhirtypes';
+import { listenOnFreePort } from '../test/http-server.js';
 import express from 'express';
 import { pino } from 'pino';
 import { DeliveryError, GatewayClient } from './gateway-client.js';
@@ -19,15 +18,7 @@ async function scriptedGateway(statuses: number[]): Promise<{ url: string; posts
     posts.push(status);
     res.status(status).end();
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = (): Promise<void> =>
-    new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const { url, close } = await listenOnFreePort(app);
   return { url, posts, close };
 }
 

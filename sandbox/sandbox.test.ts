@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ClaimResponse, CoverageEligibilityResponse, OperationOutcome } from '@medplum/fhirtypes';
+import { listenOnFreePort } from '../test/http-server.js';
 import express from 'express';
 import { pino } from 'pino';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from './server.js';
@@ -285,15 +284,7 @@ async function startGatewayStub(): Promise<GatewayStub> {
       accept(req.body as ClaimResponse);
     }
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = (): Promise<void> =>
-    new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const { url, close } = await listenOnFreePort(app);
   return { url, tokenRequests, posts, statuses, accepted, close };
 }
 

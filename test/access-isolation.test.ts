@@ -6,9 +6,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Bundle, Claim, ClaimResponse, OperationOutcome } from '@medplum/fhirtypes';
-import { GATEWAY_ERROR_SYSTEM, type GatewayErrorCode } from '../gateway/fhir/outcomes.js';
+import type { Bundle, Claim, ClaimResponse } from '@medplum/fhirtypes';
 import { claimBundle, insurerResponses, processingStatus, startTestGateway, type HttpAnswer, type TestGateway } from './harness.js';
+import { expectOutcome } from './outcome-assertions.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -40,23 +40,6 @@ async function tokenRequest(form: Record<string, string>, headers: Record<string
   return call('/auth/token', {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString(),
   });
-}
-
-/** Asserts a gateway OperationOutcome answer carrying `error`; returns its issues with that code. */
-function expectOutcome(answer: HttpAnswer, status: number, error: GatewayErrorCode) {
-  expect({ status: answer.status, resourceType: answer.body.resourceType }).toEqual({ status, resourceType: 'OperationOutcome' });
-  expect(answer.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-  const issues = (answer.body as unknown as OperationOutcome).issue ?? [];
-  expect(issues.length).toBeGreaterThan(0);
-  for (const issue of issues) {
-    expect(issue.severity).toMatch(/^(fatal|error|warning|information)$/);
-    expect(typeof issue.code).toBe('string');
-    expect(issue.details?.coding?.[0]?.system).toBe(GATEWAY_ERROR_SYSTEM);
-    expect(issue.details?.text ?? '').toMatch(/^\S+( \S+){2,}/);
-  }
-  const matching = issues.filter((i) => i.details?.coding?.[0]?.code === error);
-  expect(matching.map((i) => i.details?.coding?.[0]?.code)).toContain(error);
-  return matching;
 }
 
 /** Asserts an OAuth2 error answer (RFC 6749 §5.2). */

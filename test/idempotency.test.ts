@@ -5,9 +5,9 @@
  * Real HTTP against a running gateway; the sandbox insurer counts what it received.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Claim, OperationOutcome } from '@medplum/fhirtypes';
-import { GATEWAY_ERROR_SYSTEM, type GatewayErrorCode } from '../gateway/fhir/outcomes.js';
+import type { Claim } from '@medplum/fhirtypes';
 import { claimBundle, processingStatus, startTestGateway, type HttpAnswer, type TestGateway } from './harness.js';
+import { expectOutcome } from './outcome-assertions.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -43,23 +43,6 @@ async function keyRow(participantId: string, key: string) {
   const { rows } = await gw.passerelle.db.query<{ state: string; response_status: number | null; request_hash: string }>(
     'select state, response_status, request_hash from idempotency_keys where participant_id = $1 and key = $2', [participantId, key]);
   return rows[0];
-}
-
-/** Asserts a gateway OperationOutcome answer carrying `error`; returns its issues with that code. */
-function expectOutcome(answer: HttpAnswer, status: number, error: GatewayErrorCode) {
-  expect({ status: answer.status, resourceType: answer.body.resourceType }).toEqual({ status, resourceType: 'OperationOutcome' });
-  expect(answer.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-  const issues = (answer.body as unknown as OperationOutcome).issue ?? [];
-  expect(issues.length).toBeGreaterThan(0);
-  for (const issue of issues) {
-    expect(issue.severity).toMatch(/^(fatal|error|warning|information)$/);
-    expect(typeof issue.code).toBe('string');
-    expect(issue.details?.coding?.[0]?.system).toBe(GATEWAY_ERROR_SYSTEM);
-    expect(issue.details?.text ?? '').toMatch(/^\S+( \S+){2,}/);
-  }
-  const matching = issues.filter((i) => i.details?.coding?.[0]?.code === error);
-  expect(matching.map((i) => i.details?.coding?.[0]?.code)).toContain(error);
-  return matching;
 }
 
 describe('Idempotency-Key on $submit', () => {

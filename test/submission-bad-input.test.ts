@@ -3,9 +3,10 @@
  * never a partial write. Every case goes over real HTTP to a running gateway (small body limit, default
  * JSON depth); the last case checks the gateway is still alive, stored nothing, and still accepts claims.
  */
-import type { Bundle, Claim, Extension, OperationOutcome } from '@medplum/fhirtypes';
-import { GATEWAY_ERROR_SYSTEM, type GatewayErrorCode } from '../gateway/fhir/outcomes.js';
+import type { Bundle, Claim, Extension } from '@medplum/fhirtypes';
+import type { GatewayErrorCode } from '../gateway/fhir/outcomes.js';
 import { claimBundle, processingStatus, startTestGateway, type HttpAnswer, type TestGateway } from './harness.js';
+import { expectOutcome } from './outcome-assertions.js';
 
 const BODY_LIMIT_BYTES = 250_000;
 const JSON_MAX_DEPTH = 64;
@@ -40,27 +41,6 @@ async function submitRaw(body: string | Uint8Array, contentType: string | null =
   const res = await fetch(`${gw.url}/fhir/Claim/$submit`, { method: 'POST', headers, body: typeof body === 'string' ? new TextEncoder().encode(body) : body });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-}
-
-/**
- * Asserts a gateway error answer: the status, FHIR JSON, an OperationOutcome whose every issue has a
- * severity, a code, a gateway error code and a readable text; returns the issues carrying `error`.
- */
-function expectOutcome(answer: HttpAnswer, status: number, error: GatewayErrorCode) {
-  expect({ status: answer.status, resourceType: answer.body.resourceType }).toEqual({ status, resourceType: 'OperationOutcome' });
-  expect(answer.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-  const issues = (answer.body as unknown as OperationOutcome).issue ?? [];
-  expect(issues.length).toBeGreaterThan(0);
-  for (const issue of issues) {
-    expect(issue.severity).toMatch(/^(fatal|error|warning|information)$/);
-    expect(typeof issue.code).toBe('string');
-    expect(issue.details?.coding?.[0]?.system).toBe(GATEWAY_ERROR_SYSTEM);
-    expect(typeof issue.details?.coding?.[0]?.code).toBe('string');
-    expect(issue.details?.text ?? '').toMatch(/^\S+( \S+){2,}/); // a sentence, not an empty text or a bare code
-  }
-  const matching = issues.filter((i) => i.details?.coding?.[0]?.code === error);
-  expect(matching.map((i) => i.details?.coding?.[0]?.code)).toContain(error);
-  return matching;
 }
 
 /** The message of the single issue carrying `error`. */

@@ -80,7 +80,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const service = new ClaimService({ claims, registry, validators: [schemaValidator(schema)], outbox, logger });
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => adapters.get(name).checkSettings(settings) };
-    if (config.seedFile) await applySeed(readSeedFile(config.seedFile), seed);
+    if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
 
     let url: string | undefined;
     let sandbox: SandboxHandle | undefined;

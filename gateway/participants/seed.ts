@@ -32,12 +32,20 @@ const participantSchema = z.object({
 export const seedSchema = z.object({ participants: z.array(participantSchema) });
 export type Seed = z.infer<typeof seedSchema>;
 
-/** Reads a seed file, replacing {{name}} placeholders with the given values. */
-export function readSeedFile(path: string, values: Readonly<Record<string, string>> = {}): Seed {
+/**
+ * Reads a seed file, replacing {{name}} placeholders with the given values. With clearSecretsAllowed
+ * false (production), a client given a secret in clear is refused: give its secretHash.
+ */
+export function readSeedFile(path: string, values: Readonly<Record<string, string>> = {}, clearSecretsAllowed = true): Seed {
   const text = readFileSync(path, 'utf8').replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
   const parsed = seedSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
     throw new Error(`Seed file ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  const clear = parsed.data.participants.flatMap((p) => p.clients.filter((c) => c.secret).map((c) => c.clientId));
+  if (!clearSecretsAllowed && clear.length > 0) {
+    throw new Error(`Seed file ${path} gives secrets in clear for ${clear.join(', ')}: in production give secretHash instead ` +
+      '(npm run build, then: printf %s "$SECRET" | npm run --silent passerelle -- hash-secret)');
   }
   return parsed.data;
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * The `passerelle` command for operators and integrators. One entry, one sub-command per task.
+ */
+import { Command } from 'commander';
+import { hashSecret } from './auth/secrets.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const program = new Command('passerelle').description('Passerelle, a FHIR R4 claims gateway').showHelpAfterError();
+
+program
+  .command('hash-secret')
+  .description('print the scrypt hash of a client secret read from standard input, for the secretHash of a seed file')
+  .action(async () => {
+    const secret = await readStdin();
+    if (secret.length < 16) {
+      console.error('The secret must have at least 16 characters.');
+      process.exitCode = 2;
+      return;
+    }
+    console.log(await hashSecret(secret));
+  });
+
+program.parseAsync().catch((err: Error) => {
+  console.error(err.message);
+  process.exitCode = 2;
+});

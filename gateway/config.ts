@@ -30,6 +30,7 @@ const envSchema = z.object({
   CALLBACK_ATTEMPTS: positive.max(100).default(10),
   CALLBACK_BACKOFF_MS: positive.default(2000),
   OUTBOX_RELAY_INTERVAL_MS: positive.default(2000),
+  DELIVERY_SWEEP_AFTER_MS: positive.default(120_000),
   SANDBOX_PORT: port.default(8081),
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,6 +58,8 @@ export interface Config {
   readonly delivery: { readonly attempts: number; readonly backoffMs: number; readonly timeoutMs: number; readonly concurrency: number };
   readonly callbacks: { readonly attempts: number; readonly backoffMs: number };
   readonly outboxRelayIntervalMs: number;
+  /** A claim deliverable for longer than this gets its delivery job added again (workers/delivery-sweeper.ts). */
+  readonly deliverySweepAfterMs: number;
   readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
   readonly logLevel: string;
 }
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     delivery: { attempts: e.DELIVERY_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF_MS, timeoutMs: e.DELIVERY_TIMEOUT_MS, concurrency: e.DELIVERY_CONCURRENCY },
     callbacks: { attempts: e.CALLBACK_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS },
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+    deliverySweepAfterMs: e.DELIVERY_SWEEP_AFTER_MS,
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
     logLevel: e.LOG_LEVEL,
   };

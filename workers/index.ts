@@ -1,12 +1,15 @@
 /**
  * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
- * a refresh interval), the provider-callback worker, and the outbox relay.
+ * a refresh interval), the provider-callback worker, the outbox relay and the delivery sweeper.
  */
 import type { Worker } from 'bullmq';
 import type { OutboxDispatcher } from '../gateway/queue/outbox.js';
 import { startCallbackWorker, type CallbackDeps } from './provider-callback.js';
 import { startDeliveryWorker, type DeliveryDeps } from './claim-delivery.js';
 import type { RedisHandle } from '../gateway/queue/redis.js';
+import type { QueueRegistry } from '../gateway/queue/queues.js';
+import type { Database } from '../gateway/store/database.js';
+import { startSweeper } from './delivery-sweeper.js';
 
 const INSURER_REFRESH_MS = 30_000;
 
@@ -17,6 +20,9 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly backoffMs: number;
   readonly outbox: OutboxDispatcher;
   readonly relayIntervalMs: number;
+  readonly db: Database;
+  readonly queues: QueueRegistry;
+  readonly sweepAfterMs: number;
 }
 
 /** Running workers; close() stops them in order and is safe to call twice. */
@@ -39,11 +45,14 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   timer.unref();
   const callbacks = startCallbackWorker(deps);
   deps.outbox.start(deps.relayIntervalMs);
+  // Sweep a few times per threshold, never more often than the relay runs.
+  const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
   let closing: Promise<void> | undefined;
   return {
     close: () => (closing ??= (async () => {
       clearInterval(timer);
       await deps.outbox.stop();
+      await stopSweeper();
       await Promise.allSettled([...delivery.values(), callbacks].map((w) => w.close()));
     })()),
   };

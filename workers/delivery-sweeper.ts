@@ -1,0 +1,58 @@
+/**
+ * Delivery sweeper: the last safety net of "nothing accepted is lost". A claim that stays deliverable
+ * (accepted or queued) for longer than DELIVERY_SWEEP_AFTER_MS gets its delivery job added again. When
+ * the job is still in Redis (waiting, or in backoff) the add is a no-op, because job ids come from the
+ * claim; when Redis lost it (restarted without persistence, flushed), the claim is queued again.
+ * Every worker process sweeps; concurrent sweeps are harmless for the same reason.
+ */
+import type { Database } from '../gateway/store/database.js';
+import type { Logger } from '../gateway/logger.js';
+import type { QueueRegistry } from '../gateway/queue/queues.js';
+import { deliveryJob } from './jobs.js';
+
+const BATCH = 1000;
+
+export interface SweeperDeps {
+  readonly db: Database;
+  readonly queues: QueueRegistry;
+  readonly logger: Logger;
+  readonly afterMs: number;
+}
+
+/** One sweep; returns how many claims it looked at. */
+export async function sweepDeliverable(deps: SweeperDeps): Promise<number> {
+  const { rows } = await deps.db.query<{ id: string; insurer_id: string }>(
+    `select id, insurer_id from claims where status in ('accepted', 'queued')
+     and updated_at < now() - ($1::int * interval '1 millisecond') order by updated_at limit ${BATCH}`,
+    [deps.afterMs]);
+  const byQueue = new Map<string, ReturnType<typeof deliveryJob>[]>();
+  for (const row of rows) {
+    const job = deliveryJob(row.id, row.insurer_id);
+    byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+  }
+  try {
+    for (const [queue, jobs] of byQueue) {
+      await deps.queues.get(queue).addBulk(jobs.map((j) => ({ name: j.jobName, data: j.payload, opts: { jobId: j.jobId } })));
+    }
+  } catch (err) {
+    await deps.queues.reset(); // see QueueRegistry.reset: a failed producer is not reused
+    throw err;
+  }
+  if (rows.length > 0) deps.logger.info({ claims: rows.length }, 'delivery sweep re-added jobs of claims still deliverable');
+  return rows.length;
+}
+
+/** Sweeps every intervalMs until the returned stop() is called. */
+export function startSweeper(deps: SweeperDeps, intervalMs: number): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    running ??= sweepDeliverable(deps)
+      .catch((err: Error) => deps.logger.warn({ err: { message: err.message } }, 'delivery sweep failed'))
+      .finally(() => (running = undefined));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -13,6 +13,8 @@ import type { ClientStore } from './auth/clients.js';
 import type { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
 import { claimRouter } from './claims/router.js';
+import { operationsRouter } from './operations/router.js';
+import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
 import { authenticate } from './http/authenticate.js';
@@ -30,6 +32,7 @@ export interface AppDeps {
   readonly clients: ClientStore;
   readonly tokens: TokenService;
   readonly claims: ClaimService;
+  readonly claimRepository: ClaimRepository;
   readonly schema: SchemaValidator;
 }
 
@@ -45,8 +48,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(tokenRouter(deps));
-  app.use('/fhir', authenticate(deps.tokens, deps.registry));
+  app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry));
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
+  app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));
 
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { hashSecret } from './auth/secrets.js';
+import { addDeadLetterCommands } from './operations/cli.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -25,6 +26,8 @@ program
     }
     console.log(await hashSecret(secret));
   });
+
+addDeadLetterCommands(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(err.message);

@@ -108,6 +108,17 @@ describe('push to the provider callback', () => {
     });
   });
 
+  it('pushes the error answer of a claim whose delivery failed for good (a dead letter)', async () => {
+    pushes.length = 0;
+    await gw.sandbox('/_control/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ insurer: 'demo-insurer', status: 500, count: 4 }) });
+    const answer = await gw.submit(claimBundle(undefined, { provider: 'test-clinic' }), 'test-clinic');
+    const claimId = answer.headers.get('location')!.split('/Claim/')[1]!;
+    await nextPushes(1);
+    expect(verify(pushes[0]!)).toBe(true);
+    const response = JSON.parse(pushes[0]!.body) as ClaimResponse;
+    expect(response).toMatchObject({ outcome: 'error', request: { reference: `Claim/${claimId}` }, error: [{ code: { coding: [{ code: 'delivery-failed' }] } }] });
+  });
+
   it('does not push to providers without a callback (demo-clinic)', async () => {
     pushes.length = 0;
     const answer = await gw.submit(claimBundle());

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { GATEWAY_ERRORS } from '../gateway/fhir/outcomes.js';
-import { DELIVERY_ERROR_SYSTEM } from '../workers/claim-delivery.js';
+import { DELIVERY_ERROR_SYSTEM } from '../gateway/claims/gateway-responses.js';
 
 const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 const rows = [...doc.matchAll(/^\| `([a-z-]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])] as const);

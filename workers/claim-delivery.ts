@@ -14,9 +14,11 @@
  * the insurer receives the claim id as Idempotency-Key, so a retried or stalled job has one effect.
  */
 import { UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
-import type { ClaimResponse } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
+import type { ClaimResponse, OperationOutcome } from '@medplum/fhirtypes';
 import type { ClaimRepository, ClaimRecord } from '../gateway/claims/claim-repository.js';
-import type { ClaimService } from '../gateway/claims/claim-service.js';
+import { claimOf, type ClaimService } from '../gateway/claims/claim-service.js';
+import { deliveryErrorResponse } from '../gateway/claims/gateway-responses.js';
 import { DELIVERABLE } from '../gateway/claims/claim-status.js';
 import type { Logger } from '../gateway/logger.js';
 import type { ParticipantRegistry } from '../gateway/participants/registry.js';
@@ -24,9 +26,6 @@ import type { RedisHandle } from '../gateway/queue/redis.js';
 import { TransientDeliveryError, type DeliveryResult } from '../mappings/adapter.js';
 import type { AdapterRegistry } from '../mappings/index.js';
 import { deliveryQueueName, type DeliveryJobData } from './jobs.js';
-
-/** Code system of errors the gateway puts in ClaimResponse.error when a delivery ends badly. */
-export const DELIVERY_ERROR_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/delivery-error';
 
 export interface DeliveryDeps {
   readonly claims: ClaimRepository;
@@ -54,7 +53,7 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
   } catch (err) {
     const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const message = err instanceof Error ? err.message : String(err);
-    await deps.claims.recordDeliveryFailure(claim.id, message, final);
+    await deps.service.recordDeliveryFailure(claim, message, final);
     deps.logger.warn({ claimId: claim.id, insurer: claim.insurerId, attempt: job.attemptsMade + 1, final, error: message }, 'delivery attempt failed');
     if (err instanceof TransientDeliveryError || err instanceof UnrecoverableError) throw err;
     throw new TransientDeliveryError(message);
@@ -65,22 +64,14 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
 }
 
 /** The ClaimResponse that tells a provider its insurer refused the claim, carrying the insurer's outcome. */
-function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: NonNullable<Extract<DeliveryResult, { kind: 'refused' }>['outcome']>): ClaimResponse {
+function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: OperationOutcome): ClaimResponse {
   const texts = (outcome.issue ?? []).map((i) => i.details?.text ?? i.diagnostics).filter((t): t is string => Boolean(t));
-  const claimResource = claim.bundle.entry![0]!.resource as { type: ClaimResponse['type']; use: ClaimResponse['use']; patient: ClaimResponse['patient'] };
-  return {
-    resourceType: 'ClaimResponse',
-    status: 'active',
-    contained: [{ ...outcome, id: 'insurer-outcome' }],
-    type: claimResource.type,
-    use: claimResource.use,
-    patient: claimResource.patient,
-    created: new Date().toISOString(),
-    insurer: {},
-    outcome: 'error',
+  return deliveryErrorResponse(randomUUID(), claimOf(claim), { providerId: claim.providerId, insurerId: claim.insurerId }, {
+    code: 'insurer-refused',
     disposition: `The insurer refused the claim (HTTP ${httpStatus})${texts.length ? `: ${texts.join('; ')}` : ''}`,
-    error: [{ code: { coding: [{ system: DELIVERY_ERROR_SYSTEM, code: 'insurer-refused' }], text: 'The insurer refused the claim; see the contained OperationOutcome (#insurer-outcome)' } }],
-  };
+    text: 'The insurer refused the claim; see the contained OperationOutcome (#insurer-outcome)',
+    contained: { ...outcome, id: 'insurer-outcome' },
+  });
 }
 
 /** Backoff type of delivery jobs: BullMQ hands jobs of a type it does not know to deliveryBackoff. */

@@ -22,9 +22,14 @@ export interface CallbackJobData {
   readonly claimResponseId: string;
 }
 
-/** The job that delivers a claim; its id comes from the claim, so a re-add never duplicates it. */
-export function deliveryJob(claimId: string, insurerId: string): OutboxMessage {
-  return { queue: deliveryQueueName(insurerId), jobName: 'deliver-claim', jobId: `claim-${claimId}`, payload: { claimId } };
+/**
+ * The job that delivers a claim; its id comes from the claim, so a re-add never duplicates it. An
+ * operator's replay n of a dead letter gets the job id claim-{id}-replay-{n} (the failed job keeps the
+ * plain id); the insurer's idempotency key stays the claim id.
+ */
+export function deliveryJob(claimId: string, insurerId: string, replay = 0): OutboxMessage {
+  const jobId = replay > 0 ? `claim-${claimId}-replay-${replay}` : `claim-${claimId}`;
+  return { queue: deliveryQueueName(insurerId), jobName: 'deliver-claim', jobId, payload: { claimId } };
 }
 
 /** The job that pushes one ClaimResponse to its provider's callback. */

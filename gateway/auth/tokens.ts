@@ -11,11 +11,19 @@ import type { ParticipantKind } from '../participants/registry.js';
 const ISSUER = 'urn:passerelle:gateway';
 const AUDIENCE = 'urn:passerelle:api';
 
+/** The scope of the operator API (/admin): dead letters, replays, claim inspection. */
+export const ADMIN_SCOPE = 'admin';
+
 /** Scopes each kind of participant may hold. */
 export const SCOPES_BY_KIND: Readonly<Record<ParticipantKind, readonly string[]>> = {
   provider: ['system/Claim.write', 'system/Claim.read', 'system/ClaimResponse.read'],
   insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read'],
+  operator: [ADMIN_SCOPE],
 };
+
+function isKind(value: unknown): value is ParticipantKind {
+  return typeof value === 'string' && Object.hasOwn(SCOPES_BY_KIND, value);
+}
 
 /** Who is calling, as proven by a verified token. */
 export interface Caller {
@@ -53,7 +61,7 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       const kind = payload.knd;
-      if (typeof payload.ptp !== 'string' || typeof payload.sub !== 'string' || (kind !== 'provider' && kind !== 'insurer')) {
+      if (typeof payload.ptp !== 'string' || typeof payload.sub !== 'string' || !isKind(kind)) {
         return undefined;
       }
       const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);

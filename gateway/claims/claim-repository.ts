@@ -18,6 +18,7 @@ export interface ClaimRecord {
   readonly bundle: Bundle;
   readonly acceptedResponseId: string;
   readonly attempts: number;
+  readonly replays: number;
   readonly lastError?: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -35,7 +36,7 @@ export interface ResponseRecord {
 
 interface ClaimRow {
   id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
-  status: ClaimStatus; bundle: Bundle; accepted_response_id: string; attempts: number; last_error: string | null;
+  status: ClaimStatus; bundle: Bundle; accepted_response_id: string; attempts: number; replays: number; last_error: string | null;
   created_at: Date; updated_at: Date;
 }
 interface ResponseRow {
@@ -107,14 +108,56 @@ export class ClaimRepository {
     });
   }
 
-  /** Records a failed delivery attempt; with final, the claim becomes a dead letter ("failed"). */
-  async recordDeliveryFailure(claimId: string, error: string, final: boolean): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /**
+   * Records a failed delivery attempt. With deadLetter (the last attempt), a claim still deliverable
+   * becomes "failed" and gets the gateway's error ClaimResponse and its jobs (a push), atomically;
+   * returns whether it did.
+   */
+  async recordDeliveryFailure(
+    claimId: string, error: string, deadLetter?: { response: ClaimResponse & { id: string }; jobs: (responseId: string) => OutboxMessage[] },
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ status: ClaimStatus }>('select status from claims where id = $1 for update', [claimId]);
+      const failing = deadLetter !== undefined && (rows[0]?.status === 'accepted' || rows[0]?.status === 'queued');
       await tx.query(
         `update claims set attempts = attempts + 1, last_error = $2, updated_at = now(),
-           status = case when $3 and status in ('accepted', 'queued') then 'failed' else status end
-         where id = $1`, [claimId, error, final]);
-      await this.event(tx, claimId, final ? 'failed' : 'delivery-retry', { error });
+           status = case when $3 then 'failed' else status end where id = $1`, [claimId, error, failing]);
+      await this.event(tx, claimId, failing ? 'failed' : 'delivery-retry', { error });
+      if (failing) {
+        await this.insertResponse(tx, claimId, 'gateway', undefined, deadLetter.response);
+        await writeOutbox(tx, deadLetter.jobs(deadLetter.response.id));
+      }
+      return failing;
+    });
+  }
+
+  /** Dead letters, most recent first, optionally of one insurer; with the total count. */
+  async deadLetters(filter: { insurerId?: string; limit: number; offset: number }): Promise<{ total: number; claims: ClaimRecord[] }> {
+    const where = `status = 'failed'${filter.insurerId ? ' and insurer_id = $1' : ''}`;
+    const params = filter.insurerId ? [filter.insurerId] : [];
+    const [count, page] = await Promise.all([
+      this.db.query<{ n: number }>(`select count(*)::int as n from claims where ${where}`, params),
+      this.db.query<ClaimRow>(`select * from claims where ${where} order by updated_at desc, id
+        limit ${Math.trunc(filter.limit)} offset ${Math.trunc(filter.offset)}`, params),
+    ]);
+    return { total: count.rows[0]!.n, claims: page.rows.map(toClaim) };
+  }
+
+  /**
+   * Moves dead letters back to "queued", each with a new delivery job (see deliveryJob), recording who
+   * replayed them. Claims that are not dead letters are left as they are. Returns the replayed ones.
+   */
+  async replay(claimIds: readonly string[], by: string, jobFor: (claim: ClaimRecord) => OutboxMessage): Promise<ClaimRecord[]> {
+    const ids = claimIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ClaimRow>(
+        `update claims set status = 'queued', replays = replays + 1, updated_at = now()
+         where id = any($1) and status = 'failed' returning *`, [ids]);
+      const replayed = rows.map(toClaim);
+      for (const claim of replayed) await this.event(tx, claim.id, 'replayed', { by, replay: claim.replays });
+      await writeOutbox(tx, replayed.map(jobFor));
+      return replayed;
     });
   }
 
@@ -194,7 +237,7 @@ function toClaim(row: ClaimRow): ClaimRecord {
   return {
     id: row.id, providerId: row.provider_id, insurerId: row.insurer_id, identifierSystem: row.identifier_system,
     identifierValue: row.identifier_value, status: row.status, bundle: row.bundle, acceptedResponseId: row.accepted_response_id,
-    attempts: row.attempts, lastError: row.last_error ?? undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
+    attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
   };
 }
 

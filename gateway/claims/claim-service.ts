@@ -15,6 +15,7 @@ import { callbackJob, deliveryJob } from '../../workers/jobs.js';
 import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
 import { ClaimRepository, DuplicateClaimError, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
 import { PROCESSING_STATUS_EXTENSION, statusForOutcome } from './claim-status.js';
+import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
 export interface ClaimServiceDeps {
   readonly claims: ClaimRepository;
@@ -43,7 +44,10 @@ export class ClaimService {
     const claimId = randomUUID();
     const claim: Claim = { ...accepted.claim, id: claimId };
     const bundle = { ...accepted.bundle, entry: [{ ...accepted.bundle.entry![0], resource: claim }, ...accepted.bundle.entry!.slice(1)] };
-    const claimResponse = queuedResponse(randomUUID(), claim, accepted);
+    const patient = accepted.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as { identifier?: ClaimResponse['patient']['identifier'][] } | undefined;
+    const claimResponse = queuedResponse(randomUUID(), claim, {
+      providerId: accepted.provider.id, insurerId: accepted.insurer.id, insurerName: accepted.insurer.name, patientIdentifier: patient?.identifier?.[0],
+    });
     const job = deliveryJob(claimId, accepted.insurer.id);
     try {
       await this.deps.claims.insert({
@@ -88,6 +92,43 @@ export class ClaimService {
     return result;
   }
 
+  /**
+   * Records a failed delivery attempt. On the last one the claim becomes a dead letter ("failed"), and
+   * the provider gets an "error" ClaimResponse carrying the last error, by pull and by push.
+   */
+  async recordDeliveryFailure(claim: ClaimRecord, error: string, final: boolean): Promise<void> {
+    if (!final) {
+      await this.deps.claims.recordDeliveryFailure(claim.id, error);
+      return;
+    }
+    const provider = await this.deps.registry.get(claim.providerId);
+    const jobs = (responseId: string) => (provider?.callbackUrl ? [callbackJob(responseId)] : []);
+    const response = deliveryErrorResponse(randomUUID(), claimOf(claim), { providerId: claim.providerId, insurerId: claim.insurerId }, {
+      code: 'delivery-failed',
+      disposition: `The gateway could not deliver the claim to the insurer after ${claim.attempts + 1} attempts (last error: ${error}). Operators have been shown it as a dead letter; it may be replayed.`,
+      text: 'Delivery to the insurer failed after every retry',
+    });
+    if (await this.deps.claims.recordDeliveryFailure(claim.id, error, { response, jobs })) {
+      this.deps.logger.warn({ claimId: claim.id, insurer: claim.insurerId }, 'claim became a dead letter');
+      await this.deps.outbox.dispatch(jobs(response.id));
+    }
+  }
+
+  /** Dead letters, most recent first. */
+  deadLetters(filter: { insurerId?: string; limit: number; offset: number }) {
+    return this.deps.claims.deadLetters(filter);
+  }
+
+  /** Queues dead letters again (same insurer idempotency key), recording the operator; returns those replayed. */
+  async replay(claimIds: readonly string[], operatorId: string): Promise<ClaimRecord[]> {
+    const replayed = await this.deps.claims.replay(claimIds, operatorId, (claim) => deliveryJob(claim.id, claim.insurerId, claim.replays));
+    if (replayed.length > 0) {
+      this.deps.logger.info({ claims: replayed.map((c) => c.id), by: operatorId }, 'dead letters replayed');
+      await this.deps.outbox.dispatch(replayed.map((c) => deliveryJob(c.id, c.insurerId, c.replays)));
+    }
+    return replayed;
+  }
+
   /** The claim when the caller submitted it or it is addressed to the caller; otherwise 404. */
   async visibleClaim(id: string, caller: Caller): Promise<ClaimRecord> {
     const claim = await this.deps.claims.get(id);
@@ -112,7 +153,7 @@ export class ClaimService {
 
   /** The Claim as the gateway serves it: as accepted, plus its processing status and last change. */
   static claimResource(record: ClaimRecord): Claim {
-    const claim = record.bundle.entry![0]!.resource as Claim;
+    const claim = claimOf(record);
     return {
       ...claim,
       meta: { ...claim.meta, lastUpdated: record.updatedAt.toISOString() },
@@ -122,27 +163,14 @@ export class ClaimService {
   }
 }
 
-/** A provider sees what it submitted; an insurer what is addressed to it. */
+/** A provider sees what it submitted; an insurer what is addressed to it (operators use /admin). */
 export function canSee(caller: Caller, claim: ClaimRecord): boolean {
-  return caller.kind === 'provider' ? caller.participantId === claim.providerId : caller.participantId === claim.insurerId;
+  if (caller.kind === 'provider') return caller.participantId === claim.providerId;
+  if (caller.kind === 'insurer') return caller.participantId === claim.insurerId;
+  return false;
 }
 
-/** The gateway's own first answer: accepted and queued for the insurer. */
-function queuedResponse(id: string, claim: Claim, accepted: AcceptableClaim): ClaimResponse & { id: string } {
-  const patient = accepted.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as { identifier?: unknown[] } | undefined;
-  const patientIdentifier = patient?.identifier?.[0] as ClaimResponse['patient']['identifier'];
-  return {
-    resourceType: 'ClaimResponse',
-    id,
-    status: 'active',
-    type: claim.type,
-    use: claim.use,
-    patient: patientIdentifier ? { identifier: patientIdentifier } : { reference: claim.patient.reference },
-    created: new Date().toISOString(),
-    insurer: { identifier: { system: PARTICIPANT_SYSTEM, value: accepted.insurer.id } },
-    requestor: { identifier: { system: PARTICIPANT_SYSTEM, value: accepted.provider.id } },
-    request: { reference: `Claim/${claim.id}` },
-    outcome: 'queued',
-    disposition: `Accepted by the gateway and queued for delivery to ${accepted.insurer.name}`,
-  };
+/** The Claim of a stored claim bundle (its first entry). */
+export function claimOf(record: ClaimRecord): Claim {
+  return record.bundle.entry![0]!.resource as Claim;
 }

@@ -33,6 +33,7 @@ export const GATEWAY_ERRORS = {
   'idempotency-in-flight': 409,
   'idempotency-mismatch': 422,
   'idempotency-key-invalid': 400,
+  'not-dead-letter': 409,
   'unavailable': 503,
   'internal': 500,
 } as const;
@@ -55,7 +56,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-not-object': 'structure', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',
-  'not-found': 'not-found', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict',
+  'not-found': 'not-found', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule',
   'unavailable': 'transient', 'internal': 'exception',
 };
 

@@ -18,10 +18,10 @@ export interface FhirRequest {
   readonly baseUrl: string;
 }
 
-/** What a FHIR handler returns. */
+/** What a handler returns: a FHIR resource, or a plain JSON document on the operator API. */
 export interface FhirAnswer {
   readonly status: number;
-  readonly resource: Resource;
+  readonly resource: Resource | Readonly<Record<string, unknown>>;
   readonly location?: string;
 }
 
@@ -32,6 +32,8 @@ export interface RouteOptions {
   readonly scope: string;
   /** POSTs honour Idempotency-Key. */
   readonly idempotent?: boolean;
+  /** Answers are plain JSON (the operator API), not FHIR. Errors stay OperationOutcomes. */
+  readonly json?: boolean;
 }
 
 export const FHIR_JSON_TYPE = 'application/fhir+json; charset=utf-8';
@@ -52,11 +54,12 @@ export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { i
       baseUrl: deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     };
     const key = options.idempotent ? req.get('idempotency-key') : undefined;
-    if (key === undefined) return send(res, toStored(await handler(request)));
+    const type = options.json ? 'application/json; charset=utf-8' : FHIR_JSON_TYPE;
+    if (key === undefined) return send(res, toStored(await handler(request)), type);
 
     IdempotencyStore.checkKey(key);
     const replay = await deps.idempotency.begin(caller.participantId, key, IdempotencyStore.hashBody(req.rawBody ?? ''));
-    if (replay) return send(res, replay, true);
+    if (replay) return send(res, replay, type, true);
     let answer: StoredAnswer;
     try {
       answer = toStored(await handler(request));
@@ -68,7 +71,7 @@ export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { i
       answer = { status: err.status, headers: {}, body: err.outcome };
     }
     await deps.idempotency.complete(caller.participantId, key, answer);
-    send(res, answer);
+    send(res, answer, type);
   };
 }
 
@@ -76,8 +79,8 @@ function toStored(answer: FhirAnswer): StoredAnswer {
   return { status: answer.status, headers: answer.location ? { Location: answer.location } : {}, body: answer.resource };
 }
 
-function send(res: Response, answer: StoredAnswer, replayed = false): void {
-  res.status(answer.status).set(answer.headers).type(FHIR_JSON_TYPE);
+function send(res: Response, answer: StoredAnswer, type: string, replayed = false): void {
+  res.status(answer.status).set(answer.headers).type(type);
   if (replayed) res.set('Idempotent-Replayed', 'true');
   res.send(JSON.stringify(answer.body));
 }

@@ -9,7 +9,7 @@ import type { Database, Queryable } from '../store/database.js';
 /** Identifier system of participants, in claims and in tokens. */
 export const PARTICIPANT_SYSTEM = 'urn:passerelle:participant';
 
-export type ParticipantKind = 'provider' | 'insurer';
+export type ParticipantKind = 'provider' | 'insurer' | 'operator';
 
 /** A registered participant as the pipeline uses it. */
 export interface Participant {
@@ -127,13 +127,16 @@ function endpointsFor(input: ParticipantInput): Endpoint[] {
   return endpoints;
 }
 
+/** organization-type codes: providers, insurers, and the operating body (a government agency: "govt"). */
+const ORGANIZATION_TYPE: Readonly<Record<ParticipantKind, string>> = { provider: 'prov', insurer: 'ins', operator: 'govt' };
+
 function organizationFor(input: ParticipantInput, endpoints: Endpoint[]): Organization {
   return {
     resourceType: 'Organization',
     id: input.id,
     identifier: [{ system: PARTICIPANT_SYSTEM, value: input.id }],
     active: (input.status ?? 'active') === 'active',
-    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: input.kind === 'insurer' ? 'ins' : 'prov' }] }],
+    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: ORGANIZATION_TYPE[input.kind] }] }],
     name: input.name,
     endpoint: endpoints.map((e) => ({ reference: `Endpoint/${e.id}` })),
   };

@@ -18,7 +18,7 @@ const clientSchema = z.object({
 
 const participantSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'letters, digits, - and . only (it is a FHIR id)'),
-  kind: z.enum(['provider', 'insurer']),
+  kind: z.enum(['provider', 'insurer', 'operator']),
   name: z.string().min(1),
   status: z.enum(['active', 'suspended']).optional(),
   adapter: z.string().optional(),

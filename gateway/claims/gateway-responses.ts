@@ -1,0 +1,53 @@
+/**
+ * The ClaimResponses the gateway writes itself: "queued" when it accepts a claim, and "error" when a
+ * delivery ends badly (the insurer refused the claim, or every attempt failed). Insurer answers are
+ * the insurer's own.
+ */
+import type { Claim, ClaimResponse, Resource } from '@medplum/fhirtypes';
+import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
+
+/** Code system of ClaimResponse.error codes written by the gateway (catalogued in docs/errors.md). */
+export const DELIVERY_ERROR_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/delivery-error';
+
+export type DeliveryErrorCode = 'insurer-refused' | 'delivery-failed';
+
+function base(id: string, claim: Claim, providerId: string, insurerId: string): ClaimResponse & { id: string } {
+  return {
+    resourceType: 'ClaimResponse',
+    id,
+    status: 'active',
+    type: claim.type,
+    use: claim.use,
+    patient: claim.patient,
+    created: new Date().toISOString(),
+    insurer: { identifier: { system: PARTICIPANT_SYSTEM, value: insurerId } },
+    requestor: { identifier: { system: PARTICIPANT_SYSTEM, value: providerId } },
+    request: { reference: `Claim/${claim.id}` },
+    outcome: 'queued',
+  };
+}
+
+/** The first answer: accepted and queued for the insurer. The patient is named by identifier when it has one. */
+export function queuedResponse(
+  id: string, claim: Claim, parties: { providerId: string; insurerId: string; insurerName: string; patientIdentifier?: ClaimResponse['patient']['identifier'] },
+): ClaimResponse & { id: string } {
+  return {
+    ...base(id, claim, parties.providerId, parties.insurerId),
+    patient: parties.patientIdentifier ? { identifier: parties.patientIdentifier } : claim.patient,
+    disposition: `Accepted by the gateway and queued for delivery to ${parties.insurerName}`,
+  };
+}
+
+/** An "error" answer for a delivery that ended badly, optionally containing the insurer's OperationOutcome. */
+export function deliveryErrorResponse(
+  id: string, claim: Claim, parties: { providerId: string; insurerId: string },
+  error: { code: DeliveryErrorCode; disposition: string; text: string; contained?: Resource },
+): ClaimResponse & { id: string } {
+  return {
+    ...base(id, claim, parties.providerId, parties.insurerId),
+    ...(error.contained ? { contained: [error.contained] } : {}),
+    outcome: 'error',
+    disposition: error.disposition,
+    error: [{ code: { coding: [{ system: DELIVERY_ERROR_SYSTEM, code: error.code }], text: error.text } }],
+  };
+}

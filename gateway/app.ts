@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
 
-  const body = fhirJsonBody({ limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth });
+  const body = fhirJsonBody({ limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth, maxArrayLength: deps.config.jsonMaxArrayLength });
   const idempotency = new IdempotencyStore(deps.db);
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));

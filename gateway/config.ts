@@ -23,6 +23,7 @@ const envSchema = z.object({
   TOKEN_TTL_SECONDS: positive.max(3600).default(300),
   BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
   JSON_MAX_DEPTH: positive.max(1000).default(64),
+  JSON_MAX_ARRAY_LENGTH: positive.max(100_000).default(10_000),
   DELIVERY_ATTEMPTS: positive.max(100).default(10),
   DELIVERY_BACKOFF_MS: positive.default(2000),
   DELIVERY_TIMEOUT_MS: positive.default(15000),
@@ -55,6 +56,7 @@ export interface Config {
   readonly tokenTtlSeconds: number;
   readonly bodyLimitBytes: number;
   readonly jsonMaxDepth: number;
+  readonly jsonMaxArrayLength: number;
   readonly delivery: { readonly attempts: number; readonly backoffMs: number; readonly timeoutMs: number; readonly concurrency: number };
   readonly callbacks: { readonly attempts: number; readonly backoffMs: number };
   readonly outboxRelayIntervalMs: number;
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     jsonMaxDepth: e.JSON_MAX_DEPTH,
+    jsonMaxArrayLength: e.JSON_MAX_ARRAY_LENGTH,
     delivery: { attempts: e.DELIVERY_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF_MS, timeoutMs: e.DELIVERY_TIMEOUT_MS, concurrency: e.DELIVERY_CONCURRENCY },
     callbacks: { attempts: e.CALLBACK_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS },
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,

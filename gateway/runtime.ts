@@ -130,9 +130,15 @@ function demoSeedPath(): string {
   return fileURLToPath(new URL('./demo/seed/demo-participants.json', import.meta.url));
 }
 
+/** Slow senders get this long for headers, and for a whole request; idle keep-alive sockets close sooner. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
 function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

@@ -11,32 +11,39 @@ function errorCode(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+const limits = { maxDepth: 64, maxArrayLength: 1000 };
+
 describe('parseJsonBody', () => {
   it('accepts a plain resource', () => {
-    expect(parseJsonBody('{"resourceType":"Patient","name":[{"given":["A"]}]}', 64)).toEqual({
+    expect(parseJsonBody('{"resourceType":"Patient","name":[{"given":["A"]}]}', limits)).toEqual({
       resourceType: 'Patient', name: [{ given: ['A'] }],
     });
   });
 
   it('rejects malformed JSON, non-objects, and arrays', () => {
-    expect(errorCode(() => parseJsonBody('{"a":', 64))).toBe('json-malformed');
-    expect(errorCode(() => parseJsonBody('42', 64))).toBe('json-not-object');
-    expect(errorCode(() => parseJsonBody('[{}]', 64))).toBe('json-not-object');
-    expect(errorCode(() => parseJsonBody('null', 64))).toBe('json-not-object');
+    expect(errorCode(() => parseJsonBody('{"a":', limits))).toBe('json-malformed');
+    expect(errorCode(() => parseJsonBody('42', limits))).toBe('json-not-object');
+    expect(errorCode(() => parseJsonBody('[{}]', limits))).toBe('json-not-object');
+    expect(errorCode(() => parseJsonBody('null', limits))).toBe('json-not-object');
   });
 
   it('counts arrays and objects as levels and stops at the limit', () => {
-    expect(parseJsonBody('{"a":{"b":[1]}}', 3)).toBeDefined();
-    expect(errorCode(() => parseJsonBody('{"a":{"b":[{}]}}', 3))).toBe('json-too-deep');
+    expect(parseJsonBody('{"a":{"b":[1]}}', { maxDepth: 3, maxArrayLength: 1000 })).toBeDefined();
+    expect(errorCode(() => parseJsonBody('{"a":{"b":[{}]}}', { maxDepth: 3, maxArrayLength: 1000 }))).toBe('json-too-deep');
   });
 
   it('survives hostile nesting far beyond the stack without overflowing', () => {
     const deep = '{"a":'.repeat(100000) + '1' + '}'.repeat(100000);
-    expect(errorCode(() => parseJsonBody(deep, 64))).toBe('json-too-deep');
+    expect(errorCode(() => parseJsonBody(deep, limits))).toBe('json-too-deep');
+  });
+
+  it('refuses an array longer than the limit, wherever it is', () => {
+    expect(parseJsonBody(`{"a":[${'1,'.repeat(999)}1]}`, limits)).toBeDefined();
+    expect(errorCode(() => parseJsonBody(`{"a":{"b":[${'1,'.repeat(1000)}1]}}`, limits))).toBe('json-array-too-long');
   });
 
   it.each(['__proto__', 'constructor', 'prototype'])('rejects the key %s anywhere', (key) => {
-    expect(errorCode(() => parseJsonBody(`{"a":[{"${key}":{"polluted":true}}]}`, 64))).toBe('json-forbidden-key');
+    expect(errorCode(() => parseJsonBody(`{"a":[{"${key}":{"polluted":true}}]}`, limits))).toBe('json-forbidden-key');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -1,14 +1,22 @@
 /**
  * Turns an untrusted request body into a JSON value the rest of the gateway can trust structurally:
- * well-formed, an object, no deeper than the configured depth, and free of keys that alter prototypes.
- * The walk is iterative so hostile nesting cannot overflow the stack (ajv would, at ~1,000 levels).
+ * well-formed, an object, no deeper than the configured depth, no array longer than the configured
+ * length, and free of keys that alter prototypes. The walk is iterative so hostile nesting cannot
+ * overflow the stack (ajv would, at ~1,000 levels). The array limit keeps schema validation cheap: ajv
+ * gathers errors at a cost that grows faster than linearly (40 ms for 10,000 bad items, 3.6 s for 45,000).
  */
 import { gatewayError } from './outcomes.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Parses a body and checks depth and keys; throws a 400 OperationOutcomeError naming the problem. */
-export function parseJsonBody(text: string, maxDepth: number): Record<string, unknown> {
+/** Structural limits of a request body. */
+export interface JsonLimits {
+  readonly maxDepth: number;
+  readonly maxArrayLength: number;
+}
+
+/** Parses a body and checks depth, array lengths and keys; throws a 400 OperationOutcomeError naming the problem. */
+export function parseJsonBody(text: string, limits: JsonLimits): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -20,12 +28,12 @@ export function parseJsonBody(text: string, maxDepth: number): Record<string, un
     throw gatewayError('json-not-object', 'The body must be a JSON object (a FHIR resource)');
   }
   const root = (value as { resourceType?: unknown }).resourceType;
-  checkShape(value as Record<string, unknown>, maxDepth, typeof root === 'string' && /^[A-Za-z]{1,64}$/.test(root) ? root : '$');
+  checkShape(value as Record<string, unknown>, limits, typeof root === 'string' && /^[A-Za-z]{1,64}$/.test(root) ? root : '$');
   return value as Record<string, unknown>;
 }
 
 /** Walks the value once: depth and forbidden keys. Arrays and objects both count as a level. */
-function checkShape(root: object, maxDepth: number, rootName: string): void {
+function checkShape(root: object, { maxDepth, maxArrayLength }: JsonLimits, rootName: string): void {
   const stack: Array<{ node: object; depth: number; path: string }> = [{ node: root, depth: 1, path: rootName }];
   while (stack.length > 0) {
     const { node, depth, path } = stack.pop()!;
@@ -33,6 +41,9 @@ function checkShape(root: object, maxDepth: number, rootName: string): void {
       throw gatewayError('json-too-deep', `The body is nested deeper than ${maxDepth} levels (at ${path})`, path);
     }
     const isArray = Array.isArray(node);
+    if (isArray && node.length > maxArrayLength) {
+      throw gatewayError('json-array-too-long', `An array holds ${node.length} elements, more than the limit of ${maxArrayLength} (at ${path})`, path);
+    }
     for (const key of Object.keys(node)) {
       if (!isArray && FORBIDDEN_KEYS.has(key)) {
         throw gatewayError('json-forbidden-key', `The key "${key}" is not allowed in a request body (at ${path})`, `${path}.${key}`);

@@ -16,6 +16,7 @@ export const GATEWAY_ERRORS = {
   'json-malformed': 400,
   'json-too-deep': 400,
   'json-forbidden-key': 400,
+  'json-array-too-long': 400,
   'json-not-object': 400,
   'resource-type': 422,
   'bundle-type': 422,
@@ -52,7 +53,7 @@ export interface IssueSpec {
 }
 
 const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
-  'json-malformed': 'structure', 'json-too-deep': 'too-costly', 'json-forbidden-key': 'security',
+  'json-malformed': 'structure', 'json-too-deep': 'too-costly', 'json-array-too-long': 'too-costly', 'json-forbidden-key': 'security',
   'json-not-object': 'structure', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',

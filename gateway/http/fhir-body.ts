@@ -9,7 +9,7 @@ import { parseJsonBody } from '../fhir/json-guard.js';
 const FHIR_JSON = /^application\/(fhir\+)?json\s*(;|$)/i;
 
 /** Middleware chain parsing FHIR JSON bodies into req.body (an object) and req.rawBody (the bytes). */
-export function fhirJsonBody(options: { limitBytes: number; maxDepth: number }): express.RequestHandler[] {
+export function fhirJsonBody(options: { limitBytes: number; maxDepth: number; maxArrayLength: number }): express.RequestHandler[] {
   return [
     (req: Request, _res: Response, next: NextFunction) => {
       const type = req.headers['content-type'];
@@ -27,7 +27,7 @@ export function fhirJsonBody(options: { limitBytes: number; maxDepth: number }):
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (raw.length === 0) throw gatewayError('body-unreadable', 'The request has no body');
       req.rawBody = raw;
-      req.body = parseJsonBody(raw.toString('utf8'), options.maxDepth);
+      req.body = parseJsonBody(raw.toString('utf8'), options);
       next();
     },
   ];

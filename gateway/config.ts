@@ -28,6 +28,9 @@ const envSchema = z.object({
   DELIVERY_BACKOFF_MS: positive.default(2000),
   DELIVERY_TIMEOUT_MS: positive.default(15000),
   DELIVERY_CONCURRENCY: positive.max(1000).default(20),
+  CIRCUIT_FAILURE_THRESHOLD: positive.max(1000).default(5),
+  CIRCUIT_COOLDOWN_MS: positive.default(5000),
+  CIRCUIT_MAX_COOLDOWN_MS: positive.default(300_000),
   CALLBACK_ATTEMPTS: positive.max(100).default(10),
   CALLBACK_BACKOFF_MS: positive.default(2000),
   OUTBOX_RELAY_INTERVAL_MS: positive.default(2000),
@@ -58,6 +61,7 @@ export interface Config {
   readonly jsonMaxDepth: number;
   readonly jsonMaxArrayLength: number;
   readonly delivery: { readonly attempts: number; readonly backoffMs: number; readonly timeoutMs: number; readonly concurrency: number };
+  readonly circuit: { readonly failureThreshold: number; readonly cooldownMs: number; readonly maxCooldownMs: number };
   readonly callbacks: { readonly attempts: number; readonly backoffMs: number };
   readonly outboxRelayIntervalMs: number;
   /** A claim deliverable for longer than this gets its delivery job added again (workers/delivery-sweeper.ts). */
@@ -106,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jsonMaxArrayLength: e.JSON_MAX_ARRAY_LENGTH,
     delivery: { attempts: e.DELIVERY_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF_MS, timeoutMs: e.DELIVERY_TIMEOUT_MS, concurrency: e.DELIVERY_CONCURRENCY },
     callbacks: { attempts: e.CALLBACK_ATTEMPTS, backoffMs: e.CALLBACK_BACKOFF_MS },
+    circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: e.CIRCUIT_COOLDOWN_MS, maxCooldownMs: e.CIRCUIT_MAX_COOLDOWN_MS },
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     deliverySweepAfterMs: e.DELIVERY_SWEEP_AFTER_MS,
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },

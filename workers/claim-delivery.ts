@@ -21,7 +21,8 @@ import { claimOf, type ClaimService } from '../gateway/claims/claim-service.js';
 import { deliveryErrorResponse } from '../gateway/claims/gateway-responses.js';
 import { DELIVERABLE } from '../gateway/claims/claim-status.js';
 import type { Logger } from '../gateway/logger.js';
-import type { ParticipantRegistry } from '../gateway/participants/registry.js';
+import type { Participant, ParticipantRegistry } from '../gateway/participants/registry.js';
+import { InsurerCircuit, type CircuitOptions } from './insurer-circuit.js';
 import type { RedisHandle } from '../gateway/queue/redis.js';
 import { TransientDeliveryError, type DeliveryResult } from '../mappings/adapter.js';
 import type { AdapterRegistry } from '../mappings/index.js';
@@ -35,13 +36,26 @@ export interface DeliveryDeps {
   readonly logger: Logger;
 }
 
+/** The insurer's circuit breaker and the means to pause its queue. */
+export interface DeliveryGate {
+  readonly circuit: InsurerCircuit;
+  /** Rate-limits the queue for ms, for every worker process (BullMQ Worker.rateLimit). */
+  pause(ms: number): Promise<void>;
+}
+
 /** Delivers one claim; returns what happened (kept as the job's return value). */
-export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryDeps): Promise<string> {
+export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryDeps, gate?: DeliveryGate): Promise<string> {
   const claim = await deps.claims.get(job.data.claimId);
   if (!claim) return 'obsolete: no such claim';
   if (!DELIVERABLE.has(claim.status)) return `obsolete: claim is ${claim.status}`;
   // The job can run before the API has marked the claim queued; it is queued, since it is running.
   if (claim.status === 'accepted') await deps.claims.markQueued([claim.id]);
+  const wait = gate?.circuit.admit() ?? 0;
+  if (wait > 0) {
+    // The circuit is open: the job goes back to wait without using an attempt.
+    await gate!.pause(wait);
+    throw Worker.RateLimitError();
+  }
   const insurer = await deps.registry.get(claim.insurerId);
   let result: DeliveryResult;
   try {
@@ -55,9 +69,13 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
     const message = err instanceof Error ? err.message : String(err);
     await deps.service.recordDeliveryFailure(claim, message, final);
     deps.logger.warn({ claimId: claim.id, insurer: claim.insurerId, attempt: job.attemptsMade + 1, final, error: message }, 'delivery attempt failed');
+    if (!(err instanceof UnrecoverableError) && gate?.circuit.failed()) {
+      deps.logger.warn({ insurer: claim.insurerId }, 'circuit open: deliveries to this insurer pause');
+    }
     if (err instanceof TransientDeliveryError || err instanceof UnrecoverableError) throw err;
     throw new TransientDeliveryError(message);
   }
+  if (gate?.circuit.succeeded()) deps.logger.info({ insurer: claim.insurerId }, 'circuit closed: the insurer answers again');
   const answer = result.kind === 'answered' ? result.claimResponse : refusalResponse(claim, result.httpStatus, result.outcome);
   await deps.service.recordInsurerAnswer(claim, answer);
   return result.kind === 'answered' ? `answered: ${answer.outcome ?? 'unknown'}` : `refused: HTTP ${result.httpStatus}`;
@@ -88,14 +106,22 @@ export function deliveryBackoff(baseMs: number): BackoffStrategy {
   };
 }
 
-/** Starts the delivery worker of one insurer's queue. */
+/**
+ * Starts the delivery worker of one insurer's queue, with that insurer's concurrency and rate limit
+ * (registry delivery settings, else the configuration) and its circuit breaker.
+ */
 export function startDeliveryWorker(
-  insurerId: string, deps: DeliveryDeps & { redis: RedisHandle; prefix: string; concurrency: number; backoffMs: number },
+  insurer: Participant,
+  deps: DeliveryDeps & { redis: RedisHandle; prefix: string; concurrency: number; backoffMs: number; circuit: CircuitOptions },
 ): Worker<DeliveryJobData> {
-  const worker = new Worker<DeliveryJobData>(deliveryQueueName(insurerId), (job) => processDelivery(job, deps), {
-    connection: deps.redis.workerConnection(), prefix: deps.prefix, concurrency: deps.concurrency,
+  const { concurrency, maxPerSecond } = insurer.delivery;
+  const gate: DeliveryGate = { circuit: new InsurerCircuit(deps.circuit), pause: (ms) => worker.rateLimit(ms) };
+  const worker: Worker<DeliveryJobData> = new Worker<DeliveryJobData>(deliveryQueueName(insurer.id), (job) => processDelivery(job, deps, gate), {
+    connection: deps.redis.workerConnection(), prefix: deps.prefix, concurrency: concurrency ?? deps.concurrency,
     settings: { backoffStrategy: deliveryBackoff(deps.backoffMs) },
+    ...(maxPerSecond ? { limiter: { max: Math.max(1, Math.round(maxPerSecond)), duration: Math.round(1000 * Math.max(1, Math.round(maxPerSecond)) / maxPerSecond) } } : {}),
   });
+  const insurerId = insurer.id;
   worker.on('error', (err) => deps.logger.warn({ insurer: insurerId, err: { message: err.message } }, 'delivery worker error'));
   return worker;
 }

@@ -10,6 +10,7 @@ import type { RedisHandle } from '../gateway/queue/redis.js';
 import type { QueueRegistry } from '../gateway/queue/queues.js';
 import type { Database } from '../gateway/store/database.js';
 import { startSweeper } from './delivery-sweeper.js';
+import type { CircuitOptions } from './insurer-circuit.js';
 
 const INSURER_REFRESH_MS = 30_000;
 
@@ -18,6 +19,7 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly prefix: string;
   readonly concurrency: number;
   readonly backoffMs: number;
+  readonly circuit: CircuitOptions;
   readonly outbox: OutboxDispatcher;
   readonly relayIntervalMs: number;
   readonly db: Database;
@@ -35,7 +37,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   const delivery = new Map<string, Worker>();
   const refresh = async () => {
     for (const insurer of await deps.registry.insurers()) {
-      if (!delivery.has(insurer.id)) delivery.set(insurer.id, startDeliveryWorker(insurer.id, deps));
+      if (!delivery.has(insurer.id)) delivery.set(insurer.id, startDeliveryWorker(insurer, deps));
     }
   };
   await refresh();

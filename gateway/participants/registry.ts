@@ -25,6 +25,16 @@ export interface Participant {
   /** Providers: callback URL for pushed ClaimResponses and the HMAC key that signs them. */
   readonly callbackUrl?: string;
   readonly callbackSecret?: string;
+  /** Insurers: how hard the gateway may press them. */
+  readonly delivery: DeliverySettings;
+}
+
+/** Per-insurer delivery limits; unset values fall back to the gateway's configuration. */
+export interface DeliverySettings {
+  /** Deliveries in flight at once per worker process. */
+  readonly concurrency?: number;
+  /** Deliveries started per second, across all worker processes. */
+  readonly maxPerSecond?: number;
 }
 
 /** What an operator or a seed file gives to register a participant. */
@@ -37,6 +47,7 @@ export interface ParticipantInput {
   readonly adapterSettings?: Record<string, unknown>;
   readonly callbackUrl?: string;
   readonly callbackSecret?: string;
+  readonly delivery?: DeliverySettings;
 }
 
 interface ParticipantRow {
@@ -49,6 +60,7 @@ interface ParticipantRow {
   adapter: string | null;
   adapter_settings: Record<string, unknown>;
   callback_secret: string | null;
+  delivery_settings: DeliverySettings;
 }
 
 const CACHE_MS = 5000;
@@ -80,13 +92,14 @@ export class ParticipantRegistry {
     const endpoints = endpointsFor(input);
     const organization = organizationFor(input, endpoints);
     await tx.query(
-      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9)
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb)
        on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
          organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
-         adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret, updated_at = now()`,
+         adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret,
+         delivery_settings = excluded.delivery_settings, updated_at = now()`,
       [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
-        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null],
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {})],
     );
     this.cache.delete(input.id);
   }
@@ -105,6 +118,7 @@ function fromRow(row: ParticipantRow): Participant {
     adapterSettings: row.adapter_settings,
     callbackUrl: callback?.address,
     callbackSecret: row.callback_secret ?? undefined,
+    delivery: row.delivery_settings ?? {},
   };
 }
 

@@ -35,6 +35,9 @@ const envSchema = z.object({
   CALLBACK_BACKOFF_MS: positive.default(2000),
   OUTBOX_RELAY_INTERVAL_MS: positive.default(2000),
   DELIVERY_SWEEP_AFTER_MS: positive.default(120_000),
+  ANSWER_DEADLINE_MS: positive.default(86_400_000),
+  PENDED_POLL_AFTER_MS: positive.default(300_000),
+  CLAIM_WATCH_INTERVAL_MS: positive.default(30_000),
   SANDBOX_PORT: port.default(8081),
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -66,6 +69,8 @@ export interface Config {
   readonly outboxRelayIntervalMs: number;
   /** A claim deliverable for longer than this gets its delivery job added again (workers/delivery-sweeper.ts). */
   readonly deliverySweepAfterMs: number;
+  /** Claim watch (workers/claim-watch.ts): default answer deadline, pended poll delay, pass interval. */
+  readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
   readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
   readonly logLevel: string;
 }
@@ -113,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: e.CIRCUIT_COOLDOWN_MS, maxCooldownMs: e.CIRCUIT_MAX_COOLDOWN_MS },
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     deliverySweepAfterMs: e.DELIVERY_SWEEP_AFTER_MS,
+    watch: { answerDeadlineMs: e.ANSWER_DEADLINE_MS, pendedPollAfterMs: e.PENDED_POLL_AFTER_MS, intervalMs: e.CLAIM_WATCH_INTERVAL_MS },
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
     logLevel: e.LOG_LEVEL,
   };

@@ -39,4 +39,17 @@ export interface InsurerAdapter {
   checkSettings(settings: Readonly<Record<string, unknown>>): void;
   /** Sends a claim; throws TransientDeliveryError for what may succeed later. */
   submitClaim(delivery: ClaimDelivery): Promise<DeliveryResult>;
+  /**
+   * The insurer's latest ClaimResponse to a claim it took, if it has one: how pended claims are polled
+   * when the insurer's own notification does not arrive. Adapters whose insurer cannot be asked omit it.
+   */
+  fetchClaimResponse?(query: ClaimQuery): Promise<ClaimResponse | undefined>;
+}
+
+/** Which claim to ask the insurer about. */
+export interface ClaimQuery {
+  readonly claimId: string;
+  readonly insurerId: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
 }

@@ -10,6 +10,7 @@ import { DEFAULT_DELIVERY_POLICY, GatewayClient, type DeliveryPolicy } from './g
 import { IdempotencyStore } from './idempotency.js';
 import { insurerRouter } from './insurer-routes.js';
 import { PendedAnswers } from './pended-answers.js';
+import { ClaimAnswers } from './claim-answers.js';
 import { InsurerRegistry } from './registry.js';
 import { defaultSeedFile, loadSeedFile, parseSeed, type SandboxSeed } from './seed.js';
 import { SandboxStats } from './stats.js';
@@ -56,6 +57,7 @@ function createContext(options: SandboxAppOptions, closing: AbortController): Sa
     registry.list().map((i) => [i.id, new GatewayClient({ gatewayUrl, ...i.gatewayClient, policy, logger })]),
   );
   const stats = new SandboxStats();
+  const answers = new ClaimAnswers();
   const pended = new PendedAnswers({
     delayMs: options.pendDelayMs ?? 2000,
     deliver: async (insurerId, response, signal) => {
@@ -66,6 +68,8 @@ function createContext(options: SandboxAppOptions, closing: AbortController): Sa
       await client.postClaimResponse(response, signal);
     },
     onPosted: () => stats.countPendedAnswerPosted(),
+    record: (insurerId, claimId, response) => answers.record(insurerId, claimId, response),
+    posting: () => answers.postPended,
     logger,
   });
   return {
@@ -74,6 +78,7 @@ function createContext(options: SandboxAppOptions, closing: AbortController): Sa
     logger,
     stats,
     pended,
+    answers,
     newId: randomUUID,
     faults: new FaultInjector(),
     idempotency: new IdempotencyStore(),

@@ -1,6 +1,7 @@
 // Everything one running sandbox shares between its routes: the registry and clock from the options,
 // and the in-memory state (stats, faults, idempotent answers, pended answers) the control API resets.
 import type { Logger } from 'pino';
+import type { ClaimAnswers } from './claim-answers.js';
 import type { FaultInjector } from './fault-injection.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { PendedAnswers } from './pended-answers.js';
@@ -18,6 +19,8 @@ export interface SandboxContext {
   readonly faults: FaultInjector;
   readonly idempotency: IdempotencyStore;
   readonly pended: PendedAnswers;
+  /** Latest answer per claim, for ClaimResponse searches. */
+  readonly answers: ClaimAnswers;
   /** Aborted when the sandbox closes, to cut injected hangs short. */
   readonly closing: AbortSignal;
 }

@@ -24,6 +24,15 @@ export function controlRouter(ctx: SandboxContext): Router {
     ctx.faults.clear();
     res.json({ faults: [] });
   });
+  router.post('/pended-posting', (req: Request, res: Response) => {
+    const enabled = (req.body as { enabled?: unknown } | undefined)?.enabled;
+    if (typeof enabled !== 'boolean') {
+      sendFhir(res, outcomeAnswer(400, [errorIssue('invalid', 'Give {"enabled": true|false}', 'enabled')]));
+      return;
+    }
+    ctx.answers.postPended = enabled;
+    res.json({ enabled });
+  });
   router.get('/stats', (_req: Request, res: Response) => {
     res.json(ctx.stats.snapshot());
   });
@@ -31,6 +40,7 @@ export function controlRouter(ctx: SandboxContext): Router {
     ctx.stats.reset();
     ctx.faults.clear();
     ctx.idempotency.clear();
+    ctx.answers.clear();
     res.status(204).end();
   });
   return router;

@@ -21,9 +21,26 @@ export function insurerRouter(ctx: SandboxContext): Router {
     const insurer = ctx.registry.get(req.params.insurerId);
     sendFhir(res, insurer ? { status: 200, body: capabilityStatement(insurer, ctx.now()) } : unknownInsurer(req));
   });
+  router.get('/ClaimResponse', (req: InsurerRequest, res: Response) => {
+    const insurer = ctx.registry.get(req.params.insurerId);
+    sendFhir(res, insurer ? claimResponseSearch(ctx, insurer, req.query.request) : unknownInsurer(req));
+  });
   router.post('/Claim/$submit', submitRoute(ctx, 'Claim/$submit', submitClaim));
   router.post('/CoverageEligibilityRequest/$submit', submitRoute(ctx, 'CoverageEligibilityRequest/$submit', checkEligibility));
   return router;
+}
+
+/** GET ClaimResponse?request=Claim/{id}: the latest answer to that claim, as a searchset (empty if none). */
+function claimResponseSearch(ctx: SandboxContext, insurer: InsurerSeed, request: unknown): FhirAnswer {
+  const claimId = typeof request === 'string' ? /^(?:.*\/)?Claim\/([^/]+)$/.exec(request)?.[1] : undefined;
+  if (!claimId) {
+    return outcomeAnswer(400, [errorIssue('required', 'Search ClaimResponse by request=Claim/{id}', 'request')]);
+  }
+  const latest = ctx.answers.latest(insurer.id, claimId);
+  return {
+    status: 200,
+    body: { resourceType: 'Bundle', type: 'searchset', total: latest ? 1 : 0, entry: latest ? [{ resource: latest, search: { mode: 'match' } }] : [] },
+  };
 }
 
 function unknownInsurer(req: InsurerRequest): FhirAnswer {

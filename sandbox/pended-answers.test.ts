@@ -8,7 +8,7 @@ const finalAnswer = { resourceType: 'ClaimResponse', id: 'response-1', outcome: 
 
 function scheduler(deliver: PendedAnswersDeps['deliver']): { answers: PendedAnswers; posted: jest.Mock<() => void> } {
   const posted = jest.fn<() => void>();
-  const answers = new PendedAnswers({ delayMs: 2000, deliver, onPosted: posted, logger: pino({ level: 'silent' }) });
+  const answers = new PendedAnswers({ delayMs: 2000, deliver, onPosted: posted, record: () => undefined, posting: () => true, logger: pino({ level: 'silent' }) });
   return { answers, posted };
 }
 

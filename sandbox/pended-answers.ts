@@ -17,6 +17,10 @@ export interface PendedAnswersDeps {
   readonly delayMs: number;
   readonly deliver: (insurerId: string, response: ClaimResponse, signal: AbortSignal) => Promise<void>;
   readonly onPosted: () => void;
+  /** Keeps the final answer (searchable) before it is posted. */
+  readonly record: (insurerId: string, claimId: string, response: ClaimResponse) => void;
+  /** False to keep answers without posting them (a lost notification). */
+  readonly posting: () => boolean;
   readonly logger: Logger;
 }
 
@@ -45,6 +49,11 @@ export class PendedAnswers {
     const ids = { insurerId: answer.insurerId, claimId: answer.claimId };
     try {
       const response = answer.adjudicate();
+      this.deps.record(answer.insurerId, answer.claimId, response);
+      if (!this.deps.posting()) {
+        this.deps.logger.info({ ...ids, claimResponseId: response.id }, 'pended answer kept, not posted (posting is off)');
+        return;
+      }
       await this.deps.deliver(answer.insurerId, response, this.closing.signal);
       this.deps.onPosted();
       this.deps.logger.info({ ...ids, claimResponseId: response.id, outcome: response.outcome }, 'pended answer posted to gateway');

@@ -325,6 +325,23 @@ describe('pended claims', () => {
     await eventually(async () => (await sandboxStats(sandbox)).pendedAnswersPosted === 1);
   });
 
+  test('serves each claim its latest answer by search, and keeps pended answers unposted when posting is off', async () => {
+    const search = async () => (await (await fetch(`${sandbox.url}/demo-insurer/fhir/ClaimResponse?request=Claim/claim-above-pend-threshold`)).json()) as { total: number; entry: Array<{ resource: ClaimResponse }> };
+    const off = await fetch(`${sandbox.url}/_control/pended-posting`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
+    expect(off.status).toBe(200);
+    const queued = await submitPended('key-search');
+    expect((await search()).entry[0]?.resource.outcome).toBe('queued');
+    await eventually(async () => (await search()).entry[0]?.resource.outcome === 'complete');
+    const found = await search();
+    expect(found.total).toBe(1);
+    expect(found.entry[0]!.resource).toMatchObject({ id: queued.body.id, outcome: 'complete' });
+    expect(gateway.posts).toEqual([]); // decided, not posted
+    expect((await sandboxStats(sandbox)).pendedAnswersPosted).toBe(0);
+    const none = await (await fetch(`${sandbox.url}/demo-insurer/fhir/ClaimResponse?request=Claim/unknown`)).json() as { total: number };
+    expect(none.total).toBe(0);
+    expect((await fetch(`${sandbox.url}/demo-insurer/fhir/ClaimResponse`)).status).toBe(400);
+  });
+
   test('a replayed pended submission gets the queued answer again and schedules nothing more', async () => {
     const first = await submitPended('key-pended-replay');
     const again = await submitPended('key-pended-replay');

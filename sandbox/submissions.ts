@@ -20,6 +20,7 @@ export function submitClaim(ctx: SandboxContext, insurer: InsurerSeed, body: unk
   }
   const input = adjudicationInput(ctx, insurer, read.bundle, read.claim);
   const decision = decideClaim(input);
+  if (read.claim.id) ctx.answers.record(insurer.id, read.claim.id, decision.response);
   if (decision.pended) {
     ctx.pended.schedule({
       insurerId: insurer.id,

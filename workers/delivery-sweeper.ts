@@ -9,6 +9,7 @@ import type { Database } from '../gateway/store/database.js';
 import type { Logger } from '../gateway/logger.js';
 import type { QueueRegistry } from '../gateway/queue/queues.js';
 import { deliveryJob } from './jobs.js';
+import { startPeriodic } from './periodic.js';
 
 const BATCH = 1000;
 
@@ -44,15 +45,5 @@ export async function sweepDeliverable(deps: SweeperDeps): Promise<number> {
 
 /** Sweeps every intervalMs until the returned stop() is called. */
 export function startSweeper(deps: SweeperDeps, intervalMs: number): () => Promise<void> {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    running ??= sweepDeliverable(deps)
-      .catch((err: Error) => deps.logger.warn({ err: { message: err.message } }, 'delivery sweep failed'))
-      .finally(() => (running = undefined));
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic('delivery sweep', intervalMs, () => sweepDeliverable(deps), deps.logger);
 }

@@ -1,6 +1,7 @@
 /**
  * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
- * a refresh interval), the provider-callback worker, the outbox relay and the delivery sweeper.
+ * a refresh interval), the provider-callback worker, the outbox relay, the delivery sweeper and the
+ * claim watch (stuck claims, polling of pended claims).
  */
 import type { Worker } from 'bullmq';
 import type { OutboxDispatcher } from '../gateway/queue/outbox.js';
@@ -10,6 +11,7 @@ import type { RedisHandle } from '../gateway/queue/redis.js';
 import type { QueueRegistry } from '../gateway/queue/queues.js';
 import type { Database } from '../gateway/store/database.js';
 import { startSweeper } from './delivery-sweeper.js';
+import { startClaimWatch } from './claim-watch.js';
 import type { CircuitOptions } from './insurer-circuit.js';
 
 const INSURER_REFRESH_MS = 30_000;
@@ -25,6 +27,7 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly db: Database;
   readonly queues: QueueRegistry;
   readonly sweepAfterMs: number;
+  readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
 }
 
 /** Running workers; close() stops them in order and is safe to call twice. */
@@ -49,12 +52,14 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   deps.outbox.start(deps.relayIntervalMs);
   // Sweep a few times per threshold, never more often than the relay runs.
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
+  const stopWatch = startClaimWatch({ ...deps, ...deps.watch }, deps.watch.intervalMs);
   let closing: Promise<void> | undefined;
   return {
     close: () => (closing ??= (async () => {
       clearInterval(timer);
       await deps.outbox.stop();
       await stopSweeper();
+      await stopWatch();
       await Promise.allSettled([...delivery.values(), callbacks].map((w) => w.close()));
     })()),
   };

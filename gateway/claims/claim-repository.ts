@@ -20,6 +20,8 @@ export interface ClaimRecord {
   readonly attempts: number;
   readonly replays: number;
   readonly lastError?: string;
+  /** Set when the claim had no insurer answer past its insurer's deadline; cleared by an answer. */
+  readonly stuckSince?: Date;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -36,7 +38,7 @@ export interface ResponseRecord {
 
 interface ClaimRow {
   id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
-  status: ClaimStatus; bundle: Bundle; accepted_response_id: string; attempts: number; replays: number; last_error: string | null;
+  status: ClaimStatus; bundle: Bundle; accepted_response_id: string; attempts: number; replays: number; last_error: string | null; stuck_since: Date | null;
   created_at: Date; updated_at: Date;
 }
 interface ResponseRow {
@@ -178,11 +180,53 @@ export class ClaimRepository {
           `select * from claim_responses where claim_id = $1 and source = 'insurer' and content_hash = $2`, [claimId, contentHash]);
         return { record: toResponse(rows[0]!), created: false };
       }
-      await tx.query(`update claims set status = $2, last_error = null, updated_at = now() where id = $1`, [claimId, status]);
+      await tx.query(`update claims set status = $2, last_error = null, stuck_since = null, updated_at = now() where id = $1`, [claimId, status]);
       await this.event(tx, claimId, status, { claimResponse: response.id, outcome: response.outcome });
       await writeOutbox(tx, jobs(response.id));
       return { record: toResponse(inserted), created: true };
     });
+  }
+
+  /**
+   * Flags the claims still without an insurer answer past their insurer's deadline (registry
+   * delivery.answerDeadlineMinutes, else defaultDeadlineMs), with a "stuck" event. Returns them.
+   */
+  async flagStuck(defaultDeadlineMs: number): Promise<Array<{ id: string; insurerId: string }>> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string; insurer_id: string }>(
+        `update claims c set stuck_since = now() from participants p
+         where p.id = c.insurer_id and c.stuck_since is null and c.status in ('accepted', 'queued', 'pended')
+           and c.created_at < now() - coalesce((p.delivery_settings->>'answerDeadlineMinutes')::numeric * 60000, $1) * interval '1 millisecond'
+         returning c.id, c.insurer_id`, [defaultDeadlineMs]);
+      for (const row of rows) await this.event(tx, row.id, 'stuck', { insurer: row.insurer_id });
+      return rows.map((r) => ({ id: r.id, insurerId: r.insurer_id }));
+    });
+  }
+
+  /** Claims still unanswered and flagged stuck, oldest first, with the total count. */
+  async stuck(filter: { insurerId?: string; limit: number; offset: number }): Promise<{ total: number; claims: ClaimRecord[] }> {
+    const where = `stuck_since is not null and status in ('accepted', 'queued', 'pended')${filter.insurerId ? ' and insurer_id = $1' : ''}`;
+    const params = filter.insurerId ? [filter.insurerId] : [];
+    const [count, page] = await Promise.all([
+      this.db.query<{ n: number }>(`select count(*)::int as n from claims where ${where}`, params),
+      this.db.query<ClaimRow>(`select * from claims where ${where} order by created_at, id
+        limit ${Math.trunc(filter.limit)} offset ${Math.trunc(filter.offset)}`, params),
+    ]);
+    return { total: count.rows[0]!.n, claims: page.rows.map(toClaim) };
+  }
+
+  /**
+   * Takes up to limit pended claims not polled (or changed) for pollAfterMs, marking them polled now,
+   * so concurrent worker processes share them out.
+   */
+  async takePendedToPoll(pollAfterMs: number, limit: number): Promise<ClaimRecord[]> {
+    const { rows } = await this.db.query<ClaimRow>(
+      `update claims set polled_at = now() where id in (
+         select id from claims where status = 'pended'
+           and coalesce(polled_at, updated_at) < now() - ($1::int * interval '1 millisecond')
+         order by coalesce(polled_at, updated_at) limit ${Math.trunc(limit)} for update skip locked)
+       returning *`, [pollAfterMs]);
+    return rows.map(toClaim);
   }
 
   /** One response by id, or undefined. */
@@ -237,7 +281,8 @@ function toClaim(row: ClaimRow): ClaimRecord {
   return {
     id: row.id, providerId: row.provider_id, insurerId: row.insurer_id, identifierSystem: row.identifier_system,
     identifierValue: row.identifier_value, status: row.status, bundle: row.bundle, acceptedResponseId: row.accepted_response_id,
-    attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
+    attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined,
+    stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
   };
 }
 

@@ -14,7 +14,7 @@ import type { ResourceValidator } from '../validation/validators.js';
 import { callbackJob, deliveryJob } from '../../workers/jobs.js';
 import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
 import { ClaimRepository, DuplicateClaimError, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
-import { PROCESSING_STATUS_EXTENSION, statusForOutcome } from './claim-status.js';
+import { PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
 export interface ClaimServiceDeps {
@@ -114,6 +114,11 @@ export class ClaimService {
     }
   }
 
+  /** Claims flagged stuck and still unanswered, oldest first. */
+  stuckClaims(filter: { insurerId?: string; limit: number; offset: number }) {
+    return this.deps.claims.stuck(filter);
+  }
+
   /** Dead letters, most recent first. */
   deadLetters(filter: { insurerId?: string; limit: number; offset: number }) {
     return this.deps.claims.deadLetters(filter);
@@ -157,8 +162,9 @@ export class ClaimService {
     return {
       ...claim,
       meta: { ...claim.meta, lastUpdated: record.updatedAt.toISOString() },
-      extension: [...(claim.extension ?? []).filter((e) => e.url !== PROCESSING_STATUS_EXTENSION),
-        { url: PROCESSING_STATUS_EXTENSION, valueCode: record.status }],
+      extension: [...(claim.extension ?? []).filter((e) => e.url !== PROCESSING_STATUS_EXTENSION && e.url !== STUCK_SINCE_EXTENSION),
+        { url: PROCESSING_STATUS_EXTENSION, valueCode: record.status },
+        ...(record.stuckSince ? [{ url: STUCK_SINCE_EXTENSION, valueDateTime: record.stuckSince.toISOString() }] : [])],
     };
   }
 }

@@ -27,3 +27,6 @@ export function statusForOutcome(outcome: string | undefined): ClaimStatus {
 
 /** Extension on the Claim the gateway serves, carrying its processing status. */
 export const PROCESSING_STATUS_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-processing-status';
+
+/** Extension on the Claim the gateway serves while it is stuck: since when it waits past its insurer's deadline. */
+export const STUCK_SINCE_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-stuck-since';

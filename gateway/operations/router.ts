@@ -26,6 +26,7 @@ export function claimSummary(claim: ClaimRecord) {
     id: claim.id, provider: claim.providerId, insurer: claim.insurerId,
     identifier: { system: claim.identifierSystem, value: claim.identifierValue },
     status: claim.status, attempts: claim.attempts, replays: claim.replays, lastError: claim.lastError ?? null,
+    stuckSince: claim.stuckSince?.toISOString() ?? null,
     createdAt: claim.createdAt.toISOString(), updatedAt: claim.updatedAt.toISOString(),
   };
 }
@@ -63,6 +64,13 @@ export function operationsRouter(deps: OperationsDeps, body: express.RequestHand
     const insurer = typeof req.query.insurer === 'string' ? req.query.insurer : undefined;
     const page = pageOf(req.query);
     const { total, claims } = await deps.service.deadLetters({ insurerId: insurer, ...page });
+    return { status: 200, resource: { total, ...page, claims: claims.map(claimSummary) } };
+  }));
+
+  router.get('/admin/stuck-claims', route(async (req) => {
+    const insurer = typeof req.query.insurer === 'string' ? req.query.insurer : undefined;
+    const page = pageOf(req.query);
+    const { total, claims } = await deps.service.stuckClaims({ insurerId: insurer, ...page });
     return { status: 200, resource: { total, ...page, claims: claims.map(claimSummary) } };
   }));
 

@@ -35,6 +35,8 @@ export interface DeliverySettings {
   readonly concurrency?: number;
   /** Deliveries started per second, across all worker processes. */
   readonly maxPerSecond?: number;
+  /** A claim without this insurer's answer after this long is flagged stuck (else ANSWER_DEADLINE_MS). */
+  readonly answerDeadlineMinutes?: number;
 }
 
 /** What an operator or a seed file gives to register a participant. */

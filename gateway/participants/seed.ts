@@ -25,7 +25,7 @@ const participantSchema = z.object({
   adapterSettings: z.record(z.string(), z.unknown()).optional(),
   callbackUrl: z.url().optional(),
   callbackSecret: z.string().min(16).optional(),
-  delivery: z.object({ concurrency: z.number().int().min(1).max(1000).optional(), maxPerSecond: z.number().positive().max(10_000).optional() }).optional(),
+  delivery: z.object({ concurrency: z.number().int().min(1).max(1000).optional(), maxPerSecond: z.number().positive().max(10_000).optional(), answerDeadlineMinutes: z.number().positive().max(525_600).optional() }).optional(),
   clients: z.array(clientSchema).default([]),
 }).refine((p) => p.kind !== 'insurer' || p.adapter, 'an insurer needs an adapter')
   .refine((p) => !p.callbackUrl || p.callbackSecret, 'a callbackUrl needs a callbackSecret to sign pushes');

@@ -5,7 +5,7 @@
  */
 import { Client } from 'fhir-kit-client';
 import type { ClaimResponse, OperationOutcome } from '@medplum/fhirtypes';
-import { TransientDeliveryError, type ClaimDelivery, type DeliveryResult, type InsurerAdapter } from '../adapter.js';
+import { TransientDeliveryError, type ClaimDelivery, type ClaimQuery, type DeliveryResult, type InsurerAdapter } from '../adapter.js';
 
 interface FhirSettings {
   readonly baseUrl: string;
@@ -52,6 +52,25 @@ export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
         throw new TransientDeliveryError(`insurer answered Claim/$submit with ${resource?.resourceType ?? 'no resource'}, not a ClaimResponse`);
       }
       return { kind: 'answered', claimResponse: resource as ClaimResponse };
+    },
+    async fetchClaimResponse(query: ClaimQuery): Promise<ClaimResponse | undefined> {
+      const settings = settingsOf(query.settings);
+      const token = settings.bearerTokenEnv ? process.env[settings.bearerTokenEnv] : undefined;
+      const client = new Client({ baseUrl: settings.baseUrl, ...(token ? { bearerToken: token } : {}) });
+      const timeout = AbortSignal.timeout(settings.timeoutMs ?? defaultTimeoutMs);
+      let found: unknown;
+      try {
+        found = await client.search({
+          resourceType: 'ClaimResponse', searchParams: { request: `Claim/${query.claimId}` },
+          options: { headers: { Accept: 'application/fhir+json' }, signal: query.signal ? AbortSignal.any([query.signal, timeout]) : timeout },
+        });
+      } catch (err) {
+        const status = (err as HttpFailure).response?.status;
+        throw new TransientDeliveryError(status ? `insurer answered the ClaimResponse search with HTTP ${status}` : `insurer at ${settings.baseUrl} unreachable: ${(err as Error).message}${causeOf(err)}`);
+      }
+      const entries = ((found as { entry?: Array<{ resource?: { resourceType?: string } }> }).entry ?? [])
+        .map((e) => e.resource).filter((r): r is ClaimResponse => r?.resourceType === 'ClaimResponse');
+      return entries.at(-1);
     },
   };
 }

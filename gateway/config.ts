@@ -38,6 +38,8 @@ const envSchema = z.object({
   ANSWER_DEADLINE_MS: positive.default(86_400_000),
   PENDED_POLL_AFTER_MS: positive.default(300_000),
   CLAIM_WATCH_INTERVAL_MS: positive.default(30_000),
+  RETENTION_DAYS: positive.max(36_500).optional(),
+  RETENTION_INTERVAL_MS: positive.default(3_600_000),
   SANDBOX_PORT: port.default(8081),
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -71,6 +73,8 @@ export interface Config {
   readonly deliverySweepAfterMs: number;
   /** Claim watch (workers/claim-watch.ts): default answer deadline, pended poll delay, pass interval. */
   readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
+  /** Retention (workers/retention.ts): unset days keeps everything. */
+  readonly retention: { readonly days?: number; readonly intervalMs: number };
   readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
   readonly logLevel: string;
 }
@@ -119,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     deliverySweepAfterMs: e.DELIVERY_SWEEP_AFTER_MS,
     watch: { answerDeadlineMs: e.ANSWER_DEADLINE_MS, pendedPollAfterMs: e.PENDED_POLL_AFTER_MS, intervalMs: e.CLAIM_WATCH_INTERVAL_MS },
+    retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_MS },
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
     logLevel: e.LOG_LEVEL,
   };

@@ -102,7 +102,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       const workers: WorkerHost = await startWorkers({
         claims, service, registry, adapters, logger, redis, prefix, concurrency: config.delivery.concurrency,
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
-        db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch,
+        db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch, retention: config.retention,
       });
       steps.splice(steps.findIndex(([n]) => n === 'queues'), 0, ['workers', () => workers.close()]);
     }

@@ -47,7 +47,8 @@ export interface DeliveryGate {
 export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryDeps, gate?: DeliveryGate): Promise<string> {
   const claim = await deps.claims.get(job.data.claimId);
   if (!claim) return 'obsolete: no such claim';
-  if (!DELIVERABLE.has(claim.status)) return `obsolete: claim is ${claim.status}`;
+  if (!DELIVERABLE.has(claim.status) || !claim.bundle) return `obsolete: claim is ${claim.status}`;
+  const bundle = claim.bundle;
   // The job can run before the API has marked the claim queued; it is queued, since it is running.
   if (claim.status === 'accepted') await deps.claims.markQueued([claim.id]);
   const wait = gate?.circuit.admit() ?? 0;
@@ -62,7 +63,7 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
     if (!insurer) throw new UnrecoverableError(`insurer ${claim.insurerId} is not registered`);
     const adapter = deps.adapters.get(insurer.adapter);
     result = await adapter.submitClaim({
-      claimId: claim.id, bundle: claim.bundle, idempotencyKey: claim.id, insurerId: claim.insurerId, settings: insurer.adapterSettings,
+      claimId: claim.id, bundle, idempotencyKey: claim.id, insurerId: claim.insurerId, settings: insurer.adapterSettings,
     });
   } catch (err) {
     const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

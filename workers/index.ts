@@ -1,7 +1,7 @@
 /**
  * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
  * a refresh interval), the provider-callback worker, the outbox relay, the delivery sweeper and the
- * claim watch (stuck claims, polling of pended claims).
+ * claim watch (stuck claims, polling of pended claims) and the retention purge.
  */
 import type { Worker } from 'bullmq';
 import type { OutboxDispatcher } from '../gateway/queue/outbox.js';
@@ -12,6 +12,7 @@ import type { QueueRegistry } from '../gateway/queue/queues.js';
 import type { Database } from '../gateway/store/database.js';
 import { startSweeper } from './delivery-sweeper.js';
 import { startClaimWatch } from './claim-watch.js';
+import { startRetention } from './retention.js';
 import type { CircuitOptions } from './insurer-circuit.js';
 
 const INSURER_REFRESH_MS = 30_000;
@@ -28,6 +29,7 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly queues: QueueRegistry;
   readonly sweepAfterMs: number;
   readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
+  readonly retention: { readonly days?: number; readonly intervalMs: number };
 }
 
 /** Running workers; close() stops them in order and is safe to call twice. */
@@ -53,6 +55,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   // Sweep a few times per threshold, never more often than the relay runs.
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
   const stopWatch = startClaimWatch({ ...deps, ...deps.watch }, deps.watch.intervalMs);
+  const stopRetention = startRetention({ claims: deps.claims, logger: deps.logger, retentionDays: deps.retention.days, intervalMs: deps.retention.intervalMs });
   let closing: Promise<void> | undefined;
   return {
     close: () => (closing ??= (async () => {
@@ -60,6 +63,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
       await deps.outbox.stop();
       await stopSweeper();
       await stopWatch();
+      await stopRetention();
       await Promise.allSettled([...delivery.values(), callbacks].map((w) => w.close()));
     })()),
   };

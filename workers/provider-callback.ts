@@ -40,6 +40,7 @@ export async function processCallback(job: Job<CallbackJobData>, deps: CallbackD
   const response = await deps.claims.response(job.data.claimResponseId);
   const claim = response ? await deps.claims.get(response.claimId) : undefined;
   if (!response || !claim) return 'obsolete: no such response';
+  if (!response.resource) return 'obsolete: purged';
   const provider = await deps.registry.get(claim.providerId);
   if (!provider?.callbackUrl || !provider.callbackSecret) return 'obsolete: provider has no callback';
   const body = JSON.stringify(response.resource);

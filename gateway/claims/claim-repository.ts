@@ -15,7 +15,9 @@ export interface ClaimRecord {
   readonly identifierSystem: string;
   readonly identifierValue: string;
   readonly status: ClaimStatus;
-  readonly bundle: Bundle;
+  /** The bundle as accepted; null once purged after the retention period. */
+  readonly bundle: Bundle | null;
+  readonly purgedAt?: Date;
   readonly acceptedResponseId: string;
   readonly attempts: number;
   readonly replays: number;
@@ -32,17 +34,19 @@ export interface ResponseRecord {
   readonly claimId: string;
   readonly source: 'gateway' | 'insurer';
   readonly outcome: string;
-  readonly resource: ClaimResponse;
+  /** The ClaimResponse; null once purged after the retention period. */
+  readonly resource: ClaimResponse | null;
   readonly createdAt: Date;
 }
 
 interface ClaimRow {
   id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
-  status: ClaimStatus; bundle: Bundle; accepted_response_id: string; attempts: number; replays: number; last_error: string | null; stuck_since: Date | null;
+  status: ClaimStatus; bundle: Bundle | null; purged_at: Date | null; accepted_response_id: string; attempts: number; replays: number;
+  last_error: string | null; stuck_since: Date | null;
   created_at: Date; updated_at: Date;
 }
 interface ResponseRow {
-  id: string; claim_id: string; source: 'gateway' | 'insurer'; outcome: string; resource: ClaimResponse; created_at: Date;
+  id: string; claim_id: string; source: 'gateway' | 'insurer'; outcome: string; resource: ClaimResponse | null; created_at: Date;
 }
 
 /** What accepting a claim stores. */
@@ -229,6 +233,30 @@ export class ClaimRepository {
     return rows.map(toClaim);
   }
 
+  /**
+   * Purges the payloads of settled claims (complete, partial, error, failed) created more than
+   * retentionDays ago: their bundle and their responses' resources, plus stored idempotent answers and
+   * dispatched outbox rows as old. Claim rows, events and response outcomes stay. At most limit claims a call.
+   */
+  async purgeExpired(retentionDays: number, limit: number): Promise<number> {
+    const cutoff = `now() - (${Math.trunc(retentionDays)} * interval '1 day')`;
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `update claims set bundle = null, purged_at = now() where id in (
+           select id from claims where purged_at is null and status in ('complete', 'partial', 'error', 'failed')
+             and created_at < ${cutoff} order by created_at limit ${Math.trunc(limit)} for update skip locked)
+         returning id`);
+      const ids = rows.map((r) => r.id);
+      if (ids.length > 0) {
+        await tx.query('update claim_responses set resource = null where claim_id = any($1)', [ids]);
+        for (const id of ids) await this.event(tx, id, 'purged', { retentionDays });
+      }
+      await tx.query(`delete from idempotency_keys where created_at < ${cutoff}`);
+      await tx.query(`delete from outbox where dispatched_at is not null and created_at < ${cutoff}`);
+      return ids.length;
+    });
+  }
+
   /** One response by id, or undefined. */
   async response(id: string): Promise<ResponseRecord | undefined> {
     if (!isUuid(id)) return undefined;
@@ -282,7 +310,8 @@ function toClaim(row: ClaimRow): ClaimRecord {
     id: row.id, providerId: row.provider_id, insurerId: row.insurer_id, identifierSystem: row.identifier_system,
     identifierValue: row.identifier_value, status: row.status, bundle: row.bundle, acceptedResponseId: row.accepted_response_id,
     attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined,
-    stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
+    stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined,
+    purgedAt: row.purged_at ? new Date(row.purged_at) : undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
   };
 }
 

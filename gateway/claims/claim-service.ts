@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Claim, ClaimResponse } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/tokens.js';
-import { notFound } from '../fhir/outcomes.js';
+import { gatewayError, notFound, type OperationOutcomeError } from '../fhir/outcomes.js';
 import type { Logger } from '../logger.js';
 import type { OutboxDispatcher } from '../queue/outbox.js';
 import { PARTICIPANT_SYSTEM, type ParticipantRegistry } from '../participants/registry.js';
@@ -68,11 +68,12 @@ export class ClaimService {
     const claim = await this.deps.claims.findByIdentifier(accepted.provider.id, system, value);
     if (!claim) return undefined;
     const response = await this.deps.claims.response(claim.acceptedResponseId);
-    return { claimId: claim.id, claimResponse: response!.resource, duplicate: true };
+    if (!response?.resource) throw purged(claim);
+    return { claimId: claim.id, claimResponse: response.resource, duplicate: true };
   }
 
   /** Stores an insurer's ClaimResponse for this claim and queues its push to the provider. */
-  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse): Promise<{ record: ResponseRecord; created: boolean }> {
+  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse): Promise<{ record: StoredResponse; created: boolean }> {
     const provider = await this.deps.registry.get(claim.providerId);
     const response: ClaimResponse & { id: string } = {
       ...answer,
@@ -89,7 +90,7 @@ export class ClaimService {
       this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');
       if (provider?.callbackUrl) await this.deps.outbox.dispatch([callbackJob(result.record.id)]);
     }
-    return result;
+    return { record: stored(result.record, claim), created: result.created };
   }
 
   /**
@@ -142,18 +143,18 @@ export class ClaimService {
   }
 
   /** The response when the caller may see its claim; otherwise 404. */
-  async visibleResponse(id: string, caller: Caller): Promise<ResponseRecord> {
+  async visibleResponse(id: string, caller: Caller): Promise<StoredResponse> {
     const response = await this.deps.claims.response(id);
     const claim = response ? await this.deps.claims.get(response.claimId) : undefined;
     if (!response || !claim || !canSee(caller, claim)) throw notFound('ClaimResponse', id);
-    return response;
+    return stored(response, claim);
   }
 
-  /** The responses of a claim the caller may see; none for a claim it may not see (no leak by search). */
-  async visibleResponses(claimId: string, caller: Caller): Promise<ResponseRecord[]> {
+  /** The responses of a claim the caller may see; none for a claim it may not see (no leak by search), none purged. */
+  async visibleResponses(claimId: string, caller: Caller): Promise<StoredResponse[]> {
     const claim = await this.deps.claims.get(claimId);
     if (!claim || !canSee(caller, claim)) return [];
-    return this.deps.claims.responses(claimId);
+    return (await this.deps.claims.responses(claimId)).filter((r): r is StoredResponse => r.resource !== null);
   }
 
   /** The Claim as the gateway serves it: as accepted, plus its processing status and last change. */
@@ -176,7 +177,20 @@ export function canSee(caller: Caller, claim: ClaimRecord): boolean {
   return false;
 }
 
-/** The Claim of a stored claim bundle (its first entry). */
+/** The Claim of a stored claim bundle (its first entry); 410 when it was purged. */
 export function claimOf(record: ClaimRecord): Claim {
+  if (!record.bundle) throw purged(record);
   return record.bundle.entry![0]!.resource as Claim;
+}
+
+/** A response whose resource is still there (not purged). */
+export type StoredResponse = ResponseRecord & { readonly resource: ClaimResponse };
+
+function stored(response: ResponseRecord, claim: ClaimRecord): StoredResponse {
+  if (!response.resource) throw purged(claim);
+  return response as StoredResponse;
+}
+
+function purged(record: ClaimRecord): OperationOutcomeError {
+  return gatewayError('purged', `The data of Claim/${record.id} was purged on ${record.purgedAt?.toISOString().slice(0, 10) ?? 'an earlier date'}, after the retention period`);
 }

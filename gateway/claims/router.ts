@@ -10,7 +10,7 @@ import { gatewayError, invalid } from '../fhir/outcomes.js';
 import type { SchemaValidator } from '../validation/schema-validator.js';
 import { hasErrors } from '../validation/validators.js';
 import { ClaimService } from './claim-service.js';
-import type { ResponseRecord } from './claim-repository.js';
+import type { StoredResponse } from './claim-service.js';
 
 export interface ClaimRoutesDeps {
   readonly service: ClaimService;
@@ -74,7 +74,7 @@ function checkClaimResponse(body: Record<string, unknown>, schema: SchemaValidat
   return body as unknown as ClaimResponse;
 }
 
-function searchset(responses: ResponseRecord[], baseUrl: string): Bundle {
+function searchset(responses: StoredResponse[], baseUrl: string): Bundle {
   return {
     resourceType: 'Bundle',
     type: 'searchset',

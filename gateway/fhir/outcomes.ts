@@ -31,6 +31,7 @@ export const GATEWAY_ERRORS = {
   'unauthenticated': 401,
   'insufficient-scope': 403,
   'not-found': 404,
+  'purged': 410,
   'idempotency-in-flight': 409,
   'idempotency-mismatch': 422,
   'idempotency-key-invalid': 400,
@@ -57,7 +58,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-not-object': 'structure', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',
-  'not-found': 'not-found', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule',
+  'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule',
   'unavailable': 'transient', 'internal': 'exception',
 };
 

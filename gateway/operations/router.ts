@@ -27,6 +27,7 @@ export function claimSummary(claim: ClaimRecord) {
     identifier: { system: claim.identifierSystem, value: claim.identifierValue },
     status: claim.status, attempts: claim.attempts, replays: claim.replays, lastError: claim.lastError ?? null,
     stuckSince: claim.stuckSince?.toISOString() ?? null,
+    purgedAt: claim.purgedAt?.toISOString() ?? null,
     createdAt: claim.createdAt.toISOString(), updatedAt: claim.updatedAt.toISOString(),
   };
 }
@@ -82,7 +83,7 @@ export function operationsRouter(deps: OperationsDeps, body: express.RequestHand
       status: 200,
       resource: {
         ...claimSummary(claim),
-        claim: ClaimService.claimResource(claim),
+        claim: claim.bundle ? ClaimService.claimResource(claim) : null,
         events: events.map((e) => ({ status: e.status, at: new Date(e.at).toISOString(), detail: e.detail })),
         responses: responses.map((r) => ({ id: r.id, source: r.source, outcome: r.outcome, createdAt: r.createdAt.toISOString() })),
       },

@@ -17,6 +17,8 @@ import { operationsRouter } from './operations/router.js';
 import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
+import { metricsRouter } from './metrics/router.js';
+import type { QueueRegistry } from './queue/queues.js';
 import { authenticate } from './http/authenticate.js';
 import { errorHandler, unknownRoute } from './http/errors.js';
 import { fhirJsonBody } from './http/fhir-body.js';
@@ -34,6 +36,7 @@ export interface AppDeps {
   readonly claims: ClaimService;
   readonly claimRepository: ClaimRepository;
   readonly schema: SchemaValidator;
+  readonly queues: QueueRegistry;
 }
 
 /** Builds the gateway's express app. */
@@ -41,12 +44,13 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
 
   const body = fhirJsonBody({ limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth, maxArrayLength: deps.config.jsonMaxArrayLength });
   const idempotency = new IdempotencyStore(deps.db);
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
+  app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
   app.use(tokenRouter(deps));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry));
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));

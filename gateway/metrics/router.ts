@@ -1,0 +1,79 @@
+/**
+ * GET /metrics in the Prometheus text format (prom-client): the reliability signals operators alert on,
+ * read from the stores at scrape time so every API process reports the same truth. Counts only, never
+ * patient data. (HTTP request metrics and the rest of the catalogue come with the console work.)
+ */
+import express from 'express';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Database } from '../store/database.js';
+import type { QueueRegistry } from '../queue/queues.js';
+import type { ParticipantRegistry } from '../participants/registry.js';
+import { CALLBACK_QUEUE, deliveryQueueName } from '../../workers/jobs.js';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
+export interface MetricsDeps {
+  readonly db: Database;
+  readonly queues: QueueRegistry;
+  readonly registry: ParticipantRegistry;
+}
+
+/** A registry with the gateway's gauges; each scrape reads the stores once. */
+export function gatewayMetrics(deps: MetricsDeps): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'passerelle_' });
+  new Gauge({
+    name: 'passerelle_claims', help: 'Claims by processing status', labelNames: ['status'], registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ status: string; n: number }>('select status, count(*)::int as n from claims group by status');
+      this.reset();
+      for (const row of rows) this.set({ status: row.status }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'passerelle_claims_stuck', help: 'Claims without an insurer answer past their deadline', labelNames: ['insurer'], registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ insurer_id: string; n: number }>(
+        `select insurer_id, count(*)::int as n from claims where stuck_since is not null and status in ('accepted', 'queued', 'pended') group by insurer_id`);
+      this.reset();
+      for (const row of rows) this.set({ insurer: row.insurer_id }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'passerelle_dead_letters', help: 'Claims whose delivery failed for good, waiting for a replay', labelNames: ['insurer'], registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ insurer_id: string; n: number }>(`select insurer_id, count(*)::int as n from claims where status = 'failed' group by insurer_id`);
+      this.reset();
+      for (const row of rows) this.set({ insurer: row.insurer_id }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'passerelle_outbox_pending', help: 'Jobs stored but not yet added to their queue', registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ n: number }>('select count(*)::int as n from outbox where dispatched_at is null');
+      this.set(rows[0]!.n);
+    },
+  });
+  new Gauge({
+    name: 'passerelle_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry],
+    async collect() {
+      const names = [...(await deps.registry.insurers()).map((i) => deliveryQueueName(i.id)), CALLBACK_QUEUE];
+      this.reset();
+      for (const name of names) {
+        const counts = await deps.queues.get(name).getJobCounts(...JOB_STATES);
+        for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+      }
+    },
+  });
+  return registry;
+}
+
+/** The /metrics route. */
+export function metricsRouter(deps: MetricsDeps): express.Router {
+  const registry = gatewayMetrics(deps);
+  const router = express.Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}

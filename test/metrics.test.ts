@@ -1,0 +1,50 @@
+/**
+ * GET /metrics reports the reliability signals operators alert on: claims by status, stuck claims, dead
+ * letters, the outbox backlog and queue depth per insurer, in the Prometheus text format.
+ */
+import { claimBundle, eventually, startTestGateway, type TestGateway } from './harness.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ env: { DELIVERY_ATTEMPTS: '1', ANSWER_DEADLINE_MS: '300', CLAIM_WATCH_INTERVAL_MS: '100', PENDED_POLL_AFTER_MS: '600000' } });
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+async function metrics(): Promise<string> {
+  const res = await fetch(`${gw.url}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  return res.text();
+}
+
+async function claim(insurer: string, fixture?: string): Promise<string> {
+  const answer = await gw.submit(claimBundle(fixture, { insurer }));
+  return answer.headers.get('location')!.split('/Claim/')[1]!;
+}
+
+describe('/metrics', () => {
+  it('counts claims by status, stuck claims, dead letters and queue depth', async () => {
+    await gw.waitForStatus(await claim('demo-insurer'), ['complete']);
+    await gw.sandbox('/_control/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ insurer: 'demo-mutuelle', status: 500, count: 1 }) });
+    await gw.waitForStatus(await claim('demo-mutuelle'), ['failed']);
+    await gw.sandbox('/_control/pended-posting', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
+    await gw.waitForStatus(await claim('demo-insurer', 'claim-bundle-above-pend-threshold'), ['pended']);
+
+    const text = await eventually(async () => {
+      const body = await metrics();
+      expect(body).toMatch(/^passerelle_claims_stuck\{insurer="demo-insurer"\} 1$/m);
+      return body;
+    });
+    expect(text).toMatch(/^passerelle_claims\{status="complete"\} 1$/m);
+    expect(text).toMatch(/^passerelle_claims\{status="failed"\} 1$/m);
+    expect(text).toMatch(/^passerelle_claims\{status="pended"\} 1$/m);
+    expect(text).toMatch(/^passerelle_dead_letters\{insurer="demo-mutuelle"\} 1$/m);
+    expect(text).toMatch(/^passerelle_outbox_pending 0$/m);
+    expect(text).toMatch(/^passerelle_queue_jobs\{queue="delivery-demo-mutuelle",state="failed"\} 1$/m);
+    expect(text).toMatch(/^passerelle_queue_jobs\{queue="provider-callbacks",state="waiting"\} 0$/m);
+    expect(text).toMatch(/^passerelle_process_resident_memory_bytes \d+/m);
+    expect(text).not.toMatch(/M0001|Diop/); // counts only
+  }, 30_000);
+});

@@ -61,14 +61,14 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
   const close = shutdown(steps, logger);
   try {
     const db = await openDatabase(config);
-    steps.unshift(['database', () => db.close()]);
+    steps.push(['database', () => db.close()]);
     const applied = await migrate(db);
     logger.info({ store: db.kind, applied }, 'database ready');
     const redis = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger });
-    steps.unshift(['redis', () => redis.close()]);
+    steps.push(['redis', () => redis.close()]);
     const prefix = config.queuePrefix ?? `passerelle-${await deploymentSetting(db, 'deployment-id', () => randomBytes(4).toString('hex'))}`;
     const queues = new QueueRegistry(redis, prefix, (name) => jobOptions(config, name));
-    steps.unshift(['queues', () => queues.close()]);
+    steps.push(['queues', () => queues.close()]);
 
     const registry = new ParticipantRegistry(db);
     const clients = new ClientStore(db);
@@ -89,11 +89,11 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       const probe = redis.producerConnection();
       const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, claims: service, claimRepository: claims, schema, queues });
       const server = await listen(app, config.port, config.host);
-      steps.unshift(['http', () => stopServer(server)]);
+      steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;
       if (config.mode === 'demo') {
         sandbox = await startSandbox({ port: config.sandbox.port, gatewayUrl: url, logger: logger.child({ component: 'sandbox' }), pendDelayMs: options.sandbox?.pendDelayMs ?? config.sandbox.pendDelayMs, control: options.sandbox?.control ?? true });
-        steps.splice(1, 0, ['sandbox', () => sandbox!.close()]);
+        steps.push(['sandbox', () => sandbox!.close()]);
         await applySeed(readSeedFile(demoSeedPath(), { sandboxUrl: sandbox.url }), seed);
         logger.info({ sandbox: sandbox.url }, 'demo mode: sandbox insurer started and demo participants registered');
       }
@@ -104,7 +104,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
         db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch, retention: config.retention,
       });
-      steps.splice(steps.findIndex(([n]) => n === 'queues'), 0, ['workers', () => workers.close()]);
+      steps.push(['workers', () => workers.close()]);
     }
     logger.info({ role: config.role, mode: config.mode, url, redis: redis.private ? 'private' : 'external', queuePrefix: prefix }, 'Passerelle started');
     return { config, logger, db, redis, queues, url, sandbox, close };
@@ -152,12 +152,19 @@ async function stopServer(server: Server): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Runs the steps in order (newest resources first), each even if another fails, within the deadline. */
+/**
+ * Shutdown order: no new requests, then workers finish their jobs in progress (a delivery to the
+ * demo sandbox included, hence the sandbox after them), then queues, Redis, and the database last.
+ */
+const SHUTDOWN_ORDER = ['http', 'workers', 'sandbox', 'queues', 'redis', 'database'];
+
+/** Runs the steps registered so far in SHUTDOWN_ORDER, each even if another fails, within the deadline. */
 function shutdown(steps: Array<[string, () => Promise<unknown>]>, logger: Logger): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => (closing ??= (async () => {
+    const ordered = [...steps].sort(([a], [b]) => SHUTDOWN_ORDER.indexOf(a) - SHUTDOWN_ORDER.indexOf(b));
     const run = (async () => {
-      for (const [name, step] of steps) {
+      for (const [name, step] of ordered) {
         try {
           await step();
         } catch (err) {

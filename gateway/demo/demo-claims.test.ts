@@ -162,7 +162,7 @@ describe('buildClaimBundle', () => {
     expect(claim.item?.every((i, n) => i.sequence === n + 1 && i.servicedDate === '2025-06-15')).toBe(true);
     expect(claim.item?.[0]?.productOrService.coding?.[0]).toMatchObject({ system: 'urn:passerelle:demo:tariff' });
     const patient = entries[1]?.resource as Patient;
-    expect(patient.name?.[0]?.family).toBeTruthy();
+    expect(patient.name?.[0]?.family).toMatch(/^\p{L}[\p{L} '-]*$/u);
     expect(patient.gender).toMatch(/^(female|male)$/);
     expect(patient.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect((entries[2]?.resource as Coverage).status).toBe('active');

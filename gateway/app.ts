@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
-  app.use(tokenRouter(deps));
+  app.use(tokenRouter({ ...deps, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry));
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));

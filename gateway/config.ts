@@ -20,7 +20,8 @@ const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional(),
   SEED_FILE: z.string().optional(),
-  TOKEN_TTL_SECONDS: positive.max(3600).default(300),
+  TOKEN_TTL_SECONDS: positive.max(300).default(300),
+  CLIENT_SECRETS_ENABLED: boolean.optional(),
   BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
   JSON_MAX_DEPTH: positive.max(1000).default(64),
   JSON_MAX_ARRAY_LENGTH: positive.max(100_000).default(10_000),
@@ -62,6 +63,8 @@ export interface Config {
   readonly queuePrefix?: string;
   readonly seedFile?: string;
   readonly tokenTtlSeconds: number;
+  /** Client secrets (client_secret_post/basic) accepted besides private_key_jwt; default: in demo mode only. */
+  readonly clientSecretsEnabled: boolean;
   readonly bodyLimitBytes: number;
   readonly jsonMaxDepth: number;
   readonly jsonMaxArrayLength: number;
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     seedFile: e.SEED_FILE ? resolve(e.SEED_FILE) : undefined,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    clientSecretsEnabled: e.CLIENT_SECRETS_ENABLED ?? e.PASSERELLE_MODE === 'demo',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     jsonMaxDepth: e.JSON_MAX_DEPTH,
     jsonMaxArrayLength: e.JSON_MAX_ARRAY_LENGTH,

@@ -5,16 +5,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ClientStore } from '../auth/clients.js';
+import type { ClientRegistration, ClientStore } from '../auth/clients.js';
 import { SCOPES_BY_KIND } from '../auth/tokens.js';
 import type { ParticipantRegistry } from './registry.js';
+
+const jwkSchema = z.object({ kty: z.enum(['RSA', 'EC']), kid: z.string().min(1) }).loose()
+  .refine((k) => !('d' in k), 'a registered key must be a public key (no "d")');
 
 const clientSchema = z.object({
   clientId: z.string().min(1),
   secret: z.string().min(8).optional(),
   secretHash: z.string().startsWith('scrypt$').optional(),
+  /** Public keys for private_key_jwt (SMART Backend Services): a JWK set, or the URL where the client publishes it. */
+  jwks: z.object({ keys: z.array(jwkSchema).min(1) }).optional(),
+  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
   scopes: z.array(z.string()).optional(),
-}).refine((c) => c.secret || c.secretHash, 'a client needs secret or secretHash');
+}).refine((c) => c.secret || c.secretHash || c.jwks || c.jwksUrl, 'a client needs keys (jwks or jwksUrl), or a secret or secretHash');
 
 const participantSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'letters, digits, - and . only (it is a FHIR id)'),
@@ -57,7 +63,7 @@ export async function applySeed(seed: Seed, deps: { registry: ParticipantRegistr
     if (participant.kind === 'insurer') deps.checkAdapter(participant.adapter, participant.adapterSettings ?? {});
     await deps.registry.upsert(participant);
     for (const client of clients) {
-      await deps.clients.register({ ...client, participantId: participant.id, scopes: client.scopes ?? SCOPES_BY_KIND[participant.kind] });
+      await deps.clients.register({ ...client, jwks: client.jwks as ClientRegistration['jwks'], participantId: participant.id, scopes: client.scopes ?? SCOPES_BY_KIND[participant.kind] });
     }
   }
 }

@@ -18,6 +18,8 @@ import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
 import { metricsRouter } from './metrics/router.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRouter } from './audit/router.js';
 import type { QueueRegistry } from './queue/queues.js';
 import { authenticate } from './http/authenticate.js';
 import { errorHandler, unknownRoute } from './http/errors.js';
@@ -51,9 +53,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
+  const audit = new AuditLog(deps.db, deps.logger);
+  app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
   app.use(tokenRouter({ ...deps, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry));
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
+  app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));
 
   app.use(unknownRoute);

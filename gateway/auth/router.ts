@@ -109,6 +109,8 @@ export function tokenRouter(deps: TokenRouterDeps): express.Router {
     const refused = asked.filter((s) => !allowed.includes(s));
     if (refused.length > 0) return oauthError(res, 400, 'invalid_scope', `Scopes not granted to this client: ${refused.join(' ')}`);
     const caller = { participantId: participant.id, kind: participant.kind, clientId: client.clientId, scopes: new Set(asked) };
+    res.locals.authenticatedParticipant = participant.id; // for the audit event of this login
+    res.locals.authenticatedClient = client.clientId;
     res.set('Cache-Control', 'no-store').json({
       access_token: await deps.tokens.issue(caller),
       token_type: 'Bearer',

@@ -16,9 +16,9 @@ export const ADMIN_SCOPE = 'admin';
 
 /** Scopes each kind of participant may hold. */
 export const SCOPES_BY_KIND: Readonly<Record<ParticipantKind, readonly string[]>> = {
-  provider: ['system/Claim.write', 'system/Claim.read', 'system/ClaimResponse.read'],
-  insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read'],
-  operator: [ADMIN_SCOPE],
+  provider: ['system/Claim.write', 'system/Claim.read', 'system/ClaimResponse.read', 'system/AuditEvent.read'],
+  insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read', 'system/AuditEvent.read'],
+  operator: [ADMIN_SCOPE, 'system/AuditEvent.read'],
 };
 
 function isKind(value: unknown): value is ParticipantKind {

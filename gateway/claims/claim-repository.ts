@@ -5,6 +5,7 @@
 import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database.js';
 import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
+import { recordStateChange } from '../audit/audit-log.js';
 import type { ClaimStatus } from './claim-status.js';
 
 /** A stored claim. */
@@ -277,14 +278,16 @@ export class ClaimRepository {
     return rows;
   }
 
-  /** Appends to a claim's state history. */
+  /** Appends to a claim's state history (and its audit trail), atomically. */
   async addEvent(claimId: string, status: string, detail?: unknown): Promise<void> {
-    await this.event(this.db, claimId, status, detail);
+    await this.db.transaction((tx) => this.event(tx, claimId, status, detail));
   }
 
+  /** Every state change of a claim goes through here: its history, and its audit event, in one transaction. */
   private async event(tx: Queryable, claimId: string, status: string, detail?: unknown): Promise<void> {
     await tx.query('insert into claim_events (claim_id, status, detail) values ($1, $2, $3::jsonb)',
       [claimId, status, detail === undefined ? null : JSON.stringify(detail)]);
+    await recordStateChange(tx, claimId, status);
   }
 
   private async insertResponse(

@@ -9,6 +9,8 @@ import type { Logger } from './logger.js';
 import type { Config } from './config.js';
 import type { Database } from './store/database.js';
 import { tokenRouter } from './auth/router.js';
+import { jwksRouter } from './auth/jwks-router.js';
+import type { SigningKeys } from './auth/signing-keys.js';
 import type { ClientStore } from './auth/clients.js';
 import type { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
@@ -35,6 +37,7 @@ export interface AppDeps {
   readonly registry: ParticipantRegistry;
   readonly clients: ClientStore;
   readonly tokens: TokenService;
+  readonly signingKeys: SigningKeys;
   readonly claims: ClaimService;
   readonly claimRepository: ClaimRepository;
   readonly schema: SchemaValidator;
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
+  app.use(jwksRouter(deps.signingKeys));
   const audit = new AuditLog(deps.db, deps.logger);
   app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
   app.use(tokenRouter({ ...deps, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));

@@ -20,6 +20,7 @@ import { ParticipantRegistry } from './participants/registry.js';
 import { applySeed, readSeedFile } from './participants/seed.js';
 import { ClientStore } from './auth/clients.js';
 import { TokenService } from './auth/tokens.js';
+import { SigningKeys } from './auth/signing-keys.js';
 import { ClaimRepository } from './claims/claim-repository.js';
 import { ClaimService } from './claims/claim-service.js';
 import { SchemaValidator } from './validation/schema-validator.js';
@@ -70,6 +71,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const queues = new QueueRegistry(redis, prefix, (name) => jobOptions(config, name));
     steps.push(['queues', () => queues.close()]);
 
+    const signingKeys = await SigningKeys.open(db);
     const registry = new ParticipantRegistry(db);
     const clients = new ClientStore(db);
     const claims = new ClaimRepository(db);
@@ -87,7 +89,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, claims: service, claimRepository: claims, schema, queues });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, claims: service, claimRepository: claims, schema, queues });
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;
@@ -100,7 +102,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     }
     if (config.role !== 'api') {
       const workers: WorkerHost = await startWorkers({
-        claims, service, registry, adapters, logger, redis, prefix, concurrency: config.delivery.concurrency,
+        claims, service, registry, adapters, logger, redis, prefix, signingKeys, concurrency: config.delivery.concurrency,
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
         db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch, retention: config.retention,
       });

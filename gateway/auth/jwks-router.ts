@@ -1,0 +1,26 @@
+/**
+ * GET /.well-known/jwks.json: the gateway's public signing keys (RFC 7517 JWK Set), unauthenticated,
+ * so providers and insurers can verify the gateway's signatures (the Passerelle-JWS header of callbacks).
+ * Public members only; SigningKeys builds them without the private part.
+ */
+import express from 'express';
+import type { SigningKeys } from './signing-keys.js';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * Receivers may cache the set this long. A rotation's new key is unknown to a receiver's cached copy,
+ * so receivers refetch on an unknown kid (jose's createRemoteJWKSet does); see docs/security.md.
+ */
+const CACHE_SECONDS = 300;
+
+/** The JWKS router. */
+export function jwksRouter(keys: SigningKeys): express.Router {
+  const router = express.Router();
+  router.get(JWKS_PATH, async (_req, res) => {
+    const jwks = await keys.publicJwks();
+    res.set('Cache-Control', `public, max-age=${CACHE_SECONDS}`);
+    res.type('application/jwk-set+json').send(JSON.stringify(jwks));
+  });
+  return router;
+}

@@ -16,6 +16,8 @@ import type { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
 import { claimRouter } from './claims/router.js';
 import { operationsRouter } from './operations/router.js';
+import { participantsRouter } from './operations/participants-router.js';
+import type { AdapterRegistry } from '../mappings/index.js';
 import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
@@ -42,6 +44,7 @@ export interface AppDeps {
   readonly claimRepository: ClaimRepository;
   readonly schema: SchemaValidator;
   readonly queues: QueueRegistry;
+  readonly adapters: AdapterRegistry;
 }
 
 /** Builds the gateway's express app. */
@@ -62,6 +65,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(tokenRouter({ ...deps, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry));
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
+  app.use(participantsRouter({
+    registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
+    checkAdapter: (name, settings) => deps.adapters.get(name).checkSettings(settings),
+  }, body));
   app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));
 

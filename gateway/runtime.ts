@@ -89,7 +89,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, claims: service, claimRepository: claims, schema, queues });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, claims: service, claimRepository: claims, schema, queues, adapters });
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;

@@ -92,11 +92,12 @@ function factsOf(req: Request, res: Response): AccessFacts {
   const path = req.originalUrl.split('?')[0]!;
   const location = res.getHeader('location');
   const fromLocation = typeof location === 'string' ? /\/(Claim|ClaimResponse)\/([^/?#]+)$/.exec(location) : null;
+  const participant = /^\/admin\/participants\/([^/]+)/.exec(path);
   const fromPath = /^\/fhir\/([A-Za-z]+)\/([^/$][^/]*)$/.exec(path) ?? /^\/admin\/claims\/([^/]+)/.exec(path);
   const search = typeof req.query.request === 'string' ? /Claim\/([^/]+)$/.exec(req.query.request) : null;
   const entity = fromLocation ? `${fromLocation[1]}/${fromLocation[2]}`
     : fromPath ? (fromPath.length === 3 ? `${fromPath[1]}/${fromPath[2]}` : `Claim/${fromPath[1]}`)
-      : search ? `Claim/${search[1]}` : undefined;
+      : search ? `Claim/${search[1]}` : participant ? `Organization/${participant[1]}` : undefined;
   const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : undefined;
   const participantId = req.caller?.participantId ?? (res.locals.authenticatedParticipant as string | undefined);
   const clientId = req.caller?.clientId ?? (res.locals.authenticatedClient as string | undefined);

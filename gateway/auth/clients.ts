@@ -57,15 +57,23 @@ export class ClientStore {
     return { clientId: row.client_id, participantId: row.participant_id, scopes: row.scopes.split(' ').filter(Boolean) };
   }
 
+  /** The clients of a participant. */
+  async ofParticipant(participantId: string): Promise<ClientRecord[]> {
+    const { rows } = await this.db.query<ClientRow>('select * from oauth_clients where participant_id = $1 order by client_id', [participantId]);
+    return rows.map(toClientRecord);
+  }
+
+  /** Disables a client of a participant; false when there is no such client. */
+  async disable(participantId: string, clientId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ client_id: string }>(
+      `update oauth_clients set status = 'disabled' where participant_id = $1 and client_id = $2 returning client_id`, [participantId, clientId]);
+    return rows.length === 1;
+  }
+
   /** The registered client, or undefined. */
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const { rows } = await this.db.query<ClientRow>('select * from oauth_clients where client_id = $1', [clientId]);
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      clientId: row.client_id, participantId: row.participant_id, scopes: row.scopes.split(' ').filter(Boolean), active: row.status === 'active',
-      jwks: row.jwks ?? undefined, jwksUrl: row.jwks_url ?? undefined, hasSecret: row.secret_hash !== null,
-    };
+    return rows[0] ? toClientRecord(rows[0]) : undefined;
   }
 
   /**
@@ -96,8 +104,15 @@ export class ClientStore {
     await tx.query(
       `insert into oauth_clients (client_id, participant_id, secret_hash, scopes, jwks, jwks_url) values ($1, $2, $3, $4, $5::jsonb, $6)
        on conflict (client_id) do update set participant_id = excluded.participant_id, secret_hash = excluded.secret_hash,
-         scopes = excluded.scopes, jwks = excluded.jwks, jwks_url = excluded.jwks_url`,
+         scopes = excluded.scopes, jwks = excluded.jwks, jwks_url = excluded.jwks_url, status = 'active'`,
       [client.clientId, client.participantId, hash, client.scopes.join(' '), client.jwks ? JSON.stringify(client.jwks) : null, client.jwksUrl ?? null],
     );
   }
+}
+
+function toClientRecord(row: ClientRow): ClientRecord {
+  return {
+    clientId: row.client_id, participantId: row.participant_id, scopes: row.scopes.split(' ').filter(Boolean), active: row.status === 'active',
+    jwks: row.jwks ?? undefined, jwksUrl: row.jwks_url ?? undefined, hasSecret: row.secret_hash !== null,
+  };
 }

@@ -36,6 +36,8 @@ export const GATEWAY_ERRORS = {
   'idempotency-mismatch': 422,
   'idempotency-key-invalid': 400,
   'not-dead-letter': 409,
+  'participant-exists': 409,
+  'participant-invalid': 422,
   'unavailable': 503,
   'internal': 500,
 } as const;
@@ -58,7 +60,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-not-object': 'structure', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',
-  'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule',
+  'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
   'unavailable': 'transient', 'internal': 'exception',
 };
 

@@ -27,6 +27,10 @@ export interface Participant {
   readonly callbackSecret?: string;
   /** Insurers: how hard the gateway may press them. */
   readonly delivery: DeliverySettings;
+  /** Insurers: the profile pack their claims are validated against. */
+  readonly profilePack?: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
 }
 
 /** Per-insurer delivery limits; unset values fall back to the gateway's configuration. */
@@ -50,6 +54,7 @@ export interface ParticipantInput {
   readonly callbackUrl?: string;
   readonly callbackSecret?: string;
   readonly delivery?: DeliverySettings;
+  readonly profilePack?: string;
 }
 
 interface ParticipantRow {
@@ -63,6 +68,9 @@ interface ParticipantRow {
   adapter_settings: Record<string, unknown>;
   callback_secret: string | null;
   delivery_settings: DeliverySettings;
+  profile_pack: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 const CACHE_MS = 5000;
@@ -89,19 +97,34 @@ export class ParticipantRegistry {
     return rows.map(fromRow);
   }
 
+  /** Every participant, by id. */
+  async list(): Promise<Participant[]> {
+    const { rows } = await this.db.query<ParticipantRow>('select * from participants order by id');
+    return rows.map(fromRow);
+  }
+
+  /** Suspends or reactivates a participant (its Organization.active follows); false when unknown. */
+  async setStatus(id: string, status: 'active' | 'suspended'): Promise<boolean> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `update participants set status = $2, organization = jsonb_set(organization, '{active}', to_jsonb($2 = 'active')), updated_at = now()
+       where id = $1 returning id`, [id, status]);
+    this.cache.delete(id);
+    return rows.length === 1;
+  }
+
   /** Creates or updates a participant from its registration. */
   async upsert(input: ParticipantInput, tx: Queryable = this.db): Promise<void> {
     const endpoints = endpointsFor(input);
     const organization = organizationFor(input, endpoints);
     await tx.query(
-      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb)
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_pack)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11)
        on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
          organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
          adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret,
-         delivery_settings = excluded.delivery_settings, updated_at = now()`,
+         delivery_settings = excluded.delivery_settings, profile_pack = excluded.profile_pack, updated_at = now()`,
       [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
-        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {})],
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), input.profilePack ?? null],
     );
     this.cache.delete(input.id);
   }
@@ -121,6 +144,9 @@ function fromRow(row: ParticipantRow): Participant {
     callbackUrl: callback?.address,
     callbackSecret: row.callback_secret ?? undefined,
     delivery: row.delivery_settings ?? {},
+    profilePack: row.profile_pack ?? undefined,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 

@@ -1,0 +1,122 @@
+/**
+ * Registry administration for operators (admin scope): participants (FHIR Organization and Endpoints)
+ * created, updated, suspended and reactivated; their OAuth clients registered (keys for
+ * private_key_jwt) and disabled; an insurer's adapter, delivery limits and profile pack set. Bodies are
+ * checked strictly (participant-schema.ts): server-owned fields are refused, so mass assignment is
+ * impossible. Secrets are never returned.
+ */
+import express from 'express';
+import type { z } from 'zod';
+import { ADMIN_SCOPE, SCOPES_BY_KIND } from '../auth/tokens.js';
+import type { ClientRecord, ClientRegistration, ClientStore } from '../auth/clients.js';
+import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
+import type { IdempotencyStore } from '../http/idempotency.js';
+import { gatewayError, invalid, issue, notFound } from '../fhir/outcomes.js';
+import type { Participant, ParticipantRegistry } from '../participants/registry.js';
+import { clientSchema, newParticipantSchema, participantUpdateSchema, problemsOf } from '../participants/participant-schema.js';
+
+export interface ParticipantAdminDeps {
+  readonly registry: ParticipantRegistry;
+  readonly clients: ClientStore;
+  readonly idempotency: IdempotencyStore;
+  readonly checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => void;
+  readonly clientSecretsEnabled: boolean;
+  readonly publicBaseUrl?: string;
+}
+
+/** A participant as operators see it: everything but secrets. */
+function view(p: Participant, clients: ClientRecord[]) {
+  return {
+    id: p.id, kind: p.kind, name: p.name, status: p.status, organization: p.organization, endpoints: p.endpoints,
+    adapter: p.adapter ?? null, adapterSettings: p.adapterSettings, delivery: p.delivery, profilePack: p.profilePack ?? null,
+    callbackUrl: p.callbackUrl ?? null, hasCallbackSecret: Boolean(p.callbackSecret),
+    clients: clients.map((c) => ({
+      clientId: c.clientId, active: c.active, scopes: c.scopes, hasSecret: c.hasSecret, jwksUrl: c.jwksUrl ?? null,
+      keys: c.jwks?.keys.map((k) => k.kid ?? null) ?? [],
+    })),
+    createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** Parses a body with a strict schema; a 422 listing every problem (unknown fields included) otherwise. */
+function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw invalid(problemsOf(parsed.error).map((p) => issue({ error: 'participant-invalid', message: `${p.path || 'body'}: ${p.message}`, expression: p.path || undefined })));
+  }
+  return parsed.data;
+}
+
+function checkAdapter(deps: ParticipantAdminDeps, adapter: string | undefined, settings: Record<string, unknown> | undefined): void {
+  try {
+    deps.checkAdapter(adapter, settings ?? {});
+  } catch (err) {
+    throw gatewayError('participant-invalid', (err as Error).message, 'adapterSettings');
+  }
+}
+
+/** The registry administration router (mounted after authentication). */
+export function participantsRouter(deps: ParticipantAdminDeps, body: express.RequestHandler[]): express.Router {
+  const router = express.Router();
+  const route = (handler: (req: FhirRequest) => Promise<FhirAnswer>, idempotent = false) => fhirRoute(handler, { scope: ADMIN_SCOPE, idempotent, json: true }, deps);
+  const found = async (id: string) => {
+    const participant = await deps.registry.get(id);
+    if (!participant) throw notFound('Organization', id);
+    return participant;
+  };
+  const answer = async (status: number, id: string, req: FhirRequest): Promise<FhirAnswer> => {
+    const participant = await deps.registry.get(id);
+    return { status, resource: view(participant!, await deps.clients.ofParticipant(id)), location: `${req.baseUrl}/admin/participants/${id}` };
+  };
+
+  router.get('/admin/participants', route(async () => {
+    const all = await deps.registry.list();
+    return { status: 200, resource: { total: all.length, participants: await Promise.all(all.map(async (p) => view(p, await deps.clients.ofParticipant(p.id)))) } };
+  }));
+
+  router.get('/admin/participants/:id', route(async (req) => answer(200, (await found(req.params.id!)).id, req)));
+
+  router.post('/admin/participants', body, route(async (req) => {
+    const input = parse(newParticipantSchema, req.body);
+    if (await deps.registry.get(input.id)) throw gatewayError('participant-exists', `Participant ${input.id} already exists: update it with PUT /admin/participants/${input.id}`);
+    if (input.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings);
+    await deps.registry.upsert({ ...input, status: 'active' });
+    return answer(201, input.id, req);
+  }, true));
+
+  router.put('/admin/participants/:id', body, route(async (req) => {
+    const existing = await found(req.params.id!);
+    const input = parse(participantUpdateSchema, req.body);
+    if (existing.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings);
+    if (input.callbackUrl && !input.callbackSecret) throw gatewayError('participant-invalid', 'a callbackUrl needs a callbackSecret to sign pushes', 'callbackSecret');
+    await deps.registry.upsert({ ...input, id: existing.id, kind: existing.kind, status: existing.status });
+    return answer(200, existing.id, req);
+  }, true));
+
+  for (const [operation, status] of [['$suspend', 'suspended'], ['$reactivate', 'active']] as const) {
+    router.post(`/admin/participants/:id/${operation}`, route(async (req) => {
+      const participant = await found(req.params.id!);
+      await deps.registry.setStatus(participant.id, status);
+      return answer(200, participant.id, req);
+    }, true));
+  }
+
+  router.post('/admin/participants/:id/clients', body, route(async (req) => {
+    const participant = await found(req.params.id!);
+    const client = parse(clientSchema, req.body);
+    if (client.secret && !deps.clientSecretsEnabled) throw gatewayError('participant-invalid', 'Client secrets are disabled on this gateway: register keys (jwks or jwksUrl)', 'secret');
+    const other = await deps.clients.find(client.clientId);
+    if (other && other.participantId !== participant.id) throw gatewayError('participant-exists', `Client ${client.clientId} belongs to another participant`);
+    const scopes = (client.scopes ?? SCOPES_BY_KIND[participant.kind]).filter((s) => SCOPES_BY_KIND[participant.kind].includes(s));
+    await deps.clients.register({ ...client, jwks: client.jwks as ClientRegistration['jwks'], participantId: participant.id, scopes });
+    return answer(201, participant.id, req);
+  }, true));
+
+  router.delete('/admin/participants/:id/clients/:clientId', route(async (req) => {
+    const participant = await found(req.params.id!);
+    if (!(await deps.clients.disable(participant.id, req.params.clientId!))) throw notFound('Client', req.params.clientId!);
+    return answer(200, participant.id, req);
+  }));
+
+  return router;
+}

@@ -1,0 +1,67 @@
+/**
+ * What may be said about a participant, for seed files and for the operator API alike. Strict: an
+ * unknown or server-owned field (status, organization, endpoints, timestamps…) is refused, never
+ * silently taken or dropped, so mass assignment is impossible.
+ */
+import { z } from 'zod';
+
+const jwkSchema = z.object({ kty: z.enum(['RSA', 'EC']), kid: z.string().min(1) }).loose()
+  .refine((k) => !('d' in k), 'a registered key must be a public key (no "d")');
+
+/** An OAuth client: keys for private_key_jwt (a JWK set, or its URL), and/or a secret or its hash. */
+export const clientSchema = z.strictObject({
+  clientId: z.string().regex(/^[A-Za-z0-9\-._~]{1,128}$/, 'letters, digits and -._~ only'),
+  secret: z.string().min(8).optional(),
+  secretHash: z.string().startsWith('scrypt$').optional(),
+  jwks: z.strictObject({ keys: z.array(jwkSchema).min(1).max(10) }).optional(),
+  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  scopes: z.array(z.string()).optional(),
+}).refine((c) => c.secret || c.secretHash || c.jwks || c.jwksUrl, 'a client needs keys (jwks or jwksUrl), or a secret or secretHash');
+
+/** Fields of a participant its registration may set. */
+const editable = {
+  name: z.string().min(1).max(200),
+  adapter: z.string().optional(),
+  adapterSettings: z.record(z.string(), z.unknown()).optional(),
+  /** Insurers: the profile pack (canonical URL, optionally |version) their claims are validated against. */
+  profilePack: z.string().min(1).max(500).optional(),
+  callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+  callbackSecret: z.string().min(16).optional(),
+  delivery: z.strictObject({
+    concurrency: z.number().int().min(1).max(1000).optional(),
+    maxPerSecond: z.number().positive().max(10_000).optional(),
+    answerDeadlineMinutes: z.number().positive().max(525_600).optional(),
+  }).optional(),
+};
+
+const identity = {
+  id: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'letters, digits, - and . only (it is a FHIR id)'),
+  kind: z.enum(['provider', 'insurer', 'operator']),
+};
+
+type Checked = { kind?: string; adapter?: string; callbackUrl?: string; callbackSecret?: string };
+const rules = <T extends z.ZodType<Checked>>(schema: T) => schema
+  .refine((p) => p.kind !== 'insurer' || p.adapter, 'an insurer needs an adapter')
+  .refine((p) => !p.callbackUrl || p.callbackSecret, 'a callbackUrl needs a callbackSecret to sign pushes');
+
+/** A participant in a seed file: identity, editable fields, status and clients. */
+export const seedParticipantSchema = rules(z.strictObject({
+  ...identity, ...editable, status: z.enum(['active', 'suspended']).optional(), clients: z.array(clientSchema).default([]),
+}));
+
+/** A participant created through the operator API: identity and editable fields (status is the API's own). */
+export const newParticipantSchema = rules(z.strictObject({ ...identity, ...editable }));
+
+/** An update through the operator API: the editable fields (id and kind never change). */
+export const participantUpdateSchema = z.strictObject(editable);
+
+export const seedSchema = z.strictObject({ participants: z.array(seedParticipantSchema) });
+export type Seed = z.infer<typeof seedSchema>;
+
+/** Readable problems of a failed parse: "path: message". */
+export function problemsOf(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((i) => {
+    const unknown = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')}: not accepted here)` : '';
+    return { path: i.path.join('.'), message: `${i.message}${unknown}` };
+  });
+}

@@ -29,6 +29,7 @@ import { authenticate } from './http/authenticate.js';
 import { errorHandler, unknownRoute } from './http/errors.js';
 import { fhirJsonBody } from './http/fhir-body.js';
 import { IdempotencyStore } from './http/idempotency.js';
+import type { ParticipantLimits } from './http/participant-limits.js';
 import type { SchemaValidator } from './validation/schema-validator.js';
 
 export interface AppDeps {
@@ -45,6 +46,7 @@ export interface AppDeps {
   readonly schema: SchemaValidator;
   readonly queues: QueueRegistry;
   readonly adapters: AdapterRegistry;
+  readonly limits: ParticipantLimits;
 }
 
 /** Builds the gateway's express app. */
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   const audit = new AuditLog(deps.db, deps.logger);
   app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
   app.use(tokenRouter({ ...deps, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
-  app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry));
+  app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,

@@ -23,6 +23,8 @@ const envSchema = z.object({
   TOKEN_TTL_SECONDS: positive.max(300).default(300),
   CLIENT_SECRETS_ENABLED: boolean.optional(),
   BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: positive.default(6000),
+  MAX_BUNDLE_ENTRIES: positive.max(100_000).default(1000),
   JSON_MAX_DEPTH: positive.max(1000).default(64),
   JSON_MAX_ARRAY_LENGTH: positive.max(100_000).default(10_000),
   DELIVERY_ATTEMPTS: positive.max(100).default(10),
@@ -66,6 +68,8 @@ export interface Config {
   /** Client secrets (client_secret_post/basic) accepted besides private_key_jwt; default: in demo mode only. */
   readonly clientSecretsEnabled: boolean;
   readonly bodyLimitBytes: number;
+  /** Default per-participant limits (a participant's registry entry may set its own). */
+  readonly limits: { readonly requestsPerMinute: number; readonly maxBundleEntries: number };
   readonly jsonMaxDepth: number;
   readonly jsonMaxArrayLength: number;
   readonly delivery: { readonly attempts: number; readonly backoffMs: number; readonly timeoutMs: number; readonly concurrency: number };
@@ -119,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     clientSecretsEnabled: e.CLIENT_SECRETS_ENABLED ?? e.PASSERELLE_MODE === 'demo',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    limits: { requestsPerMinute: e.RATE_LIMIT_PER_MINUTE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
     jsonMaxDepth: e.JSON_MAX_DEPTH,
     jsonMaxArrayLength: e.JSON_MAX_ARRAY_LENGTH,
     delivery: { attempts: e.DELIVERY_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF_MS, timeoutMs: e.DELIVERY_TIMEOUT_MS, concurrency: e.DELIVERY_CONCURRENCY },

@@ -24,6 +24,7 @@ import { SigningKeys } from './auth/signing-keys.js';
 import { ClaimRepository } from './claims/claim-repository.js';
 import { ClaimService } from './claims/claim-service.js';
 import { SchemaValidator } from './validation/schema-validator.js';
+import { ParticipantLimits } from './http/participant-limits.js';
 import { schemaValidator } from './validation/validators.js';
 import { createApp } from './app.js';
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
@@ -79,7 +80,8 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       await claims.markQueued(messages.filter((m) => m.jobName === 'deliver-claim').map((m) => m.payload.claimId!));
     });
     const schema = await SchemaValidator.load();
-    const service = new ClaimService({ claims, registry, validators: [schemaValidator(schema)], outbox, logger });
+    const limits = new ParticipantLimits(redis.producerConnection(), prefix, { ...config.limits, maxBodyBytes: config.bodyLimitBytes }, registry);
+    const service = new ClaimService({ claims, registry, validators: [schemaValidator(schema)], outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id) });
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => adapters.get(name).checkSettings(settings) };
     if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
@@ -89,7 +91,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, claims: service, claimRepository: claims, schema, queues, adapters });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, claims: service, claimRepository: claims, schema, queues, adapters, limits });
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;

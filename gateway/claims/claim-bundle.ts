@@ -29,11 +29,13 @@ export interface ClaimCheckContext {
   readonly caller: Caller;
   readonly registry: ParticipantRegistry;
   readonly validators: readonly ResourceValidator[];
+  /** The most entries the caller's bundle may hold. */
+  readonly maxEntries: number;
 }
 
 /** Checks a parsed body; throws a 422 OperationOutcomeError listing every issue when it is not acceptable. */
 export async function checkClaimBundle(body: Record<string, unknown>, ctx: ClaimCheckContext): Promise<AcceptableClaim> {
-  checkShape(body);
+  checkShape(body, ctx.maxEntries);
   const bundle = body as unknown as Bundle;
   const claim = bundle.entry![0]!.resource as Claim;
   const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle' });
@@ -54,7 +56,7 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   return { bundle, claim, identifier, provider, insurer, warnings: issues };
 }
 
-function checkShape(body: Record<string, unknown>): void {
+function checkShape(body: Record<string, unknown>, maxEntries: number): void {
   if (body.resourceType !== 'Bundle') {
     throw gatewayError('resource-type', `Expected a Bundle (type collection) whose first entry is the Claim, got ${describe(body.resourceType)}`, 'Bundle.resourceType');
   }
@@ -64,6 +66,9 @@ function checkShape(body: Record<string, unknown>): void {
   const first = Array.isArray(body.entry) ? (body.entry[0] as { resource?: { resourceType?: unknown } } | undefined) : undefined;
   if (first?.resource?.resourceType !== 'Claim') {
     throw gatewayError('bundle-first-entry', `The first entry must be the Claim, got ${describe(first?.resource?.resourceType)}`, 'Bundle.entry[0].resource');
+  }
+  if ((body.entry as unknown[]).length > maxEntries) {
+    throw gatewayError('bundle-too-many-entries', `The bundle holds ${(body.entry as unknown[]).length} entries; this participant may send at most ${maxEntries}`, 'Bundle.entry');
   }
 }
 

@@ -23,6 +23,8 @@ export interface ClaimServiceDeps {
   readonly validators: readonly ResourceValidator[];
   readonly outbox: OutboxDispatcher;
   readonly logger: Logger;
+  /** The most entries a participant's bundle may hold (its limits, or the gateway's default). */
+  readonly maxBundleEntries: (participantId: string) => Promise<number>;
 }
 
 /** The answer to a submission. */
@@ -38,7 +40,8 @@ export class ClaimService {
 
   /** Checks and accepts a claim bundle; a claim already accepted from this provider gets its original answer. */
   async submit(body: Record<string, unknown>, caller: Caller): Promise<SubmissionAnswer> {
-    const accepted = await checkClaimBundle(body, { caller, registry: this.deps.registry, validators: this.deps.validators });
+    const maxEntries = await this.deps.maxBundleEntries(caller.participantId);
+    const accepted = await checkClaimBundle(body, { caller, registry: this.deps.registry, validators: this.deps.validators, maxEntries });
     const existing = await this.original(accepted);
     if (existing) return existing;
     const claimId = randomUUID();

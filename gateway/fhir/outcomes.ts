@@ -38,6 +38,8 @@ export const GATEWAY_ERRORS = {
   'not-dead-letter': 409,
   'participant-exists': 409,
   'participant-invalid': 422,
+  'rate-limited': 429,
+  'bundle-too-many-entries': 422,
   'unavailable': 503,
   'internal': 500,
 } as const;
@@ -61,7 +63,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
-  'unavailable': 'transient', 'internal': 'exception',
+  'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
 };
 
 /** Builds one OperationOutcome issue. */

@@ -32,6 +32,11 @@ const editable = {
     maxPerSecond: z.number().positive().max(10_000).optional(),
     answerDeadlineMinutes: z.number().positive().max(525_600).optional(),
   }).optional(),
+  limits: z.strictObject({
+    requestsPerMinute: z.number().int().min(1).max(1_000_000).optional(),
+    maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
+    maxBundleEntries: z.number().int().min(1).max(100_000).optional(),
+  }).optional(),
 };
 
 const identity = {

@@ -29,8 +29,17 @@ export interface Participant {
   readonly delivery: DeliverySettings;
   /** Insurers: the profile pack their claims are validated against. */
   readonly profilePack?: string;
+  /** Own limits; unset values fall back to the gateway's defaults. */
+  readonly limits: ParticipantLimitSettings;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** Per-participant limits on the API. */
+export interface ParticipantLimitSettings {
+  readonly requestsPerMinute?: number;
+  readonly maxBodyBytes?: number;
+  readonly maxBundleEntries?: number;
 }
 
 /** Per-insurer delivery limits; unset values fall back to the gateway's configuration. */
@@ -55,6 +64,7 @@ export interface ParticipantInput {
   readonly callbackSecret?: string;
   readonly delivery?: DeliverySettings;
   readonly profilePack?: string;
+  readonly limits?: ParticipantLimitSettings;
 }
 
 interface ParticipantRow {
@@ -69,6 +79,7 @@ interface ParticipantRow {
   callback_secret: string | null;
   delivery_settings: DeliverySettings;
   profile_pack: string | null;
+  limits: ParticipantLimitSettings;
   created_at: Date;
   updated_at: Date;
 }
@@ -117,14 +128,14 @@ export class ParticipantRegistry {
     const endpoints = endpointsFor(input);
     const organization = organizationFor(input, endpoints);
     await tx.query(
-      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_pack)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11)
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_pack, limits)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11, $12::jsonb)
        on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
          organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
          adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret,
-         delivery_settings = excluded.delivery_settings, profile_pack = excluded.profile_pack, updated_at = now()`,
+         delivery_settings = excluded.delivery_settings, profile_pack = excluded.profile_pack, limits = excluded.limits, updated_at = now()`,
       [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
-        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), input.profilePack ?? null],
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), input.profilePack ?? null, JSON.stringify(input.limits ?? {})],
     );
     this.cache.delete(input.id);
   }
@@ -145,6 +156,7 @@ function fromRow(row: ParticipantRow): Participant {
     callbackSecret: row.callback_secret ?? undefined,
     delivery: row.delivery_settings ?? {},
     profilePack: row.profile_pack ?? undefined,
+    limits: row.limits ?? {},
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

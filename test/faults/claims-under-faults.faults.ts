@@ -141,7 +141,7 @@ describe('claims under faults', () => {
     const apis = [`http://127.0.0.1:${apiPort1}`, `http://127.0.0.1:${apiPort2}`];
     const redis = redisProcess(redisPort!, dir, dir);
     const common = {
-      PASSERELLE_MODE: 'production', CLIENT_SECRETS_ENABLED: 'true', DATABASE_URL: database.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, QUEUE_PREFIX: 'faults',
+      PASSERELLE_MODE: 'production', CLIENT_SECRETS_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '10000000', DATABASE_URL: database.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, QUEUE_PREFIX: 'faults',
       SEED_FILE: await writeSeed(dir, sandboxUrl), DATA_DIR: dir, LOG_LEVEL: 'warn', DELIVERY_ATTEMPTS: '30', DELIVERY_BACKOFF_MS: '100',
       DELIVERY_TIMEOUT_MS: '1000', OUTBOX_RELAY_INTERVAL_MS: '500', DELIVERY_SWEEP_AFTER_MS: '5000',
     };

@@ -1,0 +1,63 @@
+/**
+ * Limits per participant, after authentication: requests per minute (counted in Redis, so every API
+ * process shares the count; 429 with Retry-After beyond it) and request size (413). Each participant's
+ * registry entry may set its own limits; otherwise the gateway's defaults apply. Should Redis be down,
+ * an in-process limiter takes over rather than failing the request.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { gatewayError } from '../fhir/outcomes.js';
+import type { ParticipantRegistry } from '../participants/registry.js';
+
+/** The gateway's default limits. */
+export interface LimitDefaults {
+  readonly requestsPerMinute: number;
+  readonly maxBodyBytes: number;
+  readonly maxBundleEntries: number;
+}
+
+/** Applies each participant's limits. */
+export class ParticipantLimits {
+  private readonly limiters = new Map<number, RateLimiterRedis>();
+
+  constructor(private readonly redis: Redis, private readonly keyPrefix: string, readonly defaults: LimitDefaults, private readonly registry: ParticipantRegistry) {}
+
+  private limiter(perMinute: number): RateLimiterRedis {
+    let limiter = this.limiters.get(perMinute);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis, keyPrefix: `${this.keyPrefix}:rate:${perMinute}`, points: perMinute, duration: 60,
+        insuranceLimiter: new RateLimiterMemory({ points: perMinute, duration: 60 }),
+      });
+      this.limiters.set(perMinute, limiter);
+    }
+    return limiter;
+  }
+
+  /** Middleware: counts the request against the caller's rate, and checks its declared size. */
+  middleware(): RequestHandler {
+    return async (req: Request, res: Response, next: NextFunction) => {
+      const caller = req.caller;
+      if (!caller) return next();
+      const limits = (await this.registry.get(caller.participantId))?.limits ?? {};
+      const perMinute = limits.requestsPerMinute ?? this.defaults.requestsPerMinute;
+      try {
+        await this.limiter(perMinute).consume(caller.participantId);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        res.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
+        throw gatewayError('rate-limited', `More than ${perMinute} requests in a minute from ${caller.participantId}; retry after ${Math.ceil(err.msBeforeNext / 1000)} s`);
+      }
+      const maxBody = limits.maxBodyBytes ?? this.defaults.maxBodyBytes;
+      const declared = Number(req.get('content-length') ?? 0);
+      if (declared > maxBody) throw gatewayError('body-too-large', `The body is larger than this participant's limit of ${maxBody} bytes`);
+      next();
+    };
+  }
+
+  /** The most entries a bundle from this participant may hold. */
+  async maxBundleEntries(participantId: string): Promise<number> {
+    return (await this.registry.get(participantId))?.limits.maxBundleEntries ?? this.defaults.maxBundleEntries;
+  }
+}

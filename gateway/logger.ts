@@ -2,7 +2,7 @@
  * The one logger. Patient data is kept out of logs here, once, by redaction paths, rather than at each
  * call site: bundles, resources and credentials are never written.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -18,11 +18,8 @@ const redactPaths = [
   'err.response.data',
 ];
 
-/** Creates the process logger at the given level. */
-export function createLogger(level: string): Logger {
-  return pino({
-    name: 'passerelle',
-    level,
-    redact: { paths: redactPaths, censor: '[redacted]' },
-  });
+/** Creates the process logger at the given level (to stdout, or to the given destination). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { name: 'passerelle', level, redact: { paths: redactPaths, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -9,6 +9,9 @@ import type { Logger } from './logger.js';
 import type { Config } from './config.js';
 import type { Database } from './store/database.js';
 import { tokenRouter } from './auth/router.js';
+import { ClientKeySets } from './auth/client-assertion.js';
+import { REPLY_JWS_HEADER, verifyReplySignature } from './auth/reply-signature.js';
+import type { FhirRequest } from './http/fhir-handler.js';
 import { jwksRouter } from './auth/jwks-router.js';
 import type { SigningKeys } from './auth/signing-keys.js';
 import type { ClientStore } from './auth/clients.js';
@@ -64,9 +67,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jwksRouter(deps.signingKeys));
   const audit = new AuditLog(deps.db, deps.logger);
   app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
-  app.use(tokenRouter({ ...deps, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
+  const keySets = new ClientKeySets(); // clients' public keys: token assertions and signed replies
+  app.use(tokenRouter({ ...deps, keySets, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
-  app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
+  const verifyReply = (req: FhirRequest) => verifyReplySignature(req.caller.clientId, req.rawBody ?? Buffer.alloc(0), req.header(REPLY_JWS_HEADER), { clients: deps.clients, keySets });
+  app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     checkAdapter: (name, settings) => deps.adapters.get(name).checkSettings(settings),

@@ -4,7 +4,7 @@
  * set the client registered, inline or by URL (fetched, cached, and fetched again when an unknown kid
  * appears, so clients rotate keys by publishing the new one first), and refuses a replayed jti.
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import type { AuthenticatedClient, ClientRecord, ClientStore } from './clients.js';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -18,10 +18,13 @@ const CLOCK_SKEW_S = 30;
 export class AssertionError extends Error {}
 
 /** Key sets by client: one remote set per URL, kept for the life of the process (jose caches the keys). */
-export class ClientKeySets {
-  private readonly remote = new Map<string, JWTVerifyGetKey>();
+/** A client's key set, usable by jwtVerify and flattenedVerify alike. */
+export type ClientKeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
 
-  keysOf(client: ClientRecord): JWTVerifyGetKey {
+export class ClientKeySets {
+  private readonly remote = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  keysOf(client: ClientRecord): ClientKeySet {
     if (client.jwksUrl) {
       let set = this.remote.get(client.jwksUrl);
       if (!set) {

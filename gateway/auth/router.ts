@@ -6,7 +6,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { AuthenticatedClient, ClientStore } from './clients.js';
-import { ASSERTION_ALGORITHMS, ASSERTION_TYPE, AssertionError, ClientKeySets, verifyClientAssertion } from './client-assertion.js';
+import { ASSERTION_ALGORITHMS, ASSERTION_TYPE, AssertionError, verifyClientAssertion, type ClientKeySets } from './client-assertion.js';
 import { SCOPES_BY_KIND, type TokenService } from './tokens.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
 
@@ -36,6 +36,7 @@ export interface TokenRouterDeps {
   readonly registry: ParticipantRegistry;
   readonly clientSecretsEnabled: boolean;
   readonly publicBaseUrl?: string;
+  readonly keySets: ClientKeySets;
 }
 
 function baseUrl(req: Request, publicBaseUrl?: string): string {
@@ -51,7 +52,7 @@ async function authenticateClient(req: Request, res: Response, deps: TokenRouter
       return undefined;
     }
     try {
-      const client = await verifyClientAssertion(body.client_assertion, `${baseUrl(req, deps.publicBaseUrl)}/auth/token`, { clients: deps.clients, keySets });
+      const client = await verifyClientAssertion(body.client_assertion, `${baseUrl(req, deps.publicBaseUrl)}/auth/token`, deps);
       if (typeof body.client_id === 'string' && body.client_id !== client.clientId) throw new AssertionError('client_id does not match the assertion');
       return client;
     } catch (err) {
@@ -73,8 +74,6 @@ async function authenticateClient(req: Request, res: Response, deps: TokenRouter
   if (!client) oauthError(res, 401, 'invalid_client', 'Unknown client, wrong secret, or participant not active');
   return client;
 }
-
-const keySets = new ClientKeySets();
 
 /** The token endpoint router, with SMART discovery. */
 export function tokenRouter(deps: TokenRouterDeps): express.Router {

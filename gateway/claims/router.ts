@@ -18,6 +18,8 @@ export interface ClaimRoutesDeps {
   readonly idempotency: IdempotencyStore;
   readonly publicBaseUrl?: string;
   readonly body: express.RequestHandler[];
+  /** Throws unless a posted reply carries the signature its insurer must give (auth/reply-signature.ts). */
+  readonly verifyReply: (req: FhirRequest) => Promise<void>;
 }
 
 /** The claim pipeline's FHIR router (mounted after authentication). */
@@ -57,6 +59,7 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
       throw gatewayError('claim-response-request', 'ClaimResponse.request must reference the gateway claim: Claim/{id}', 'ClaimResponse.request');
     }
     if (req.caller.kind !== 'insurer') throw gatewayError('not-found', `Claim/${claimId} is not known`);
+    await deps.verifyReply(req);
     const claim = await deps.service.visibleClaim(claimId, req.caller);
     const { record, created } = await deps.service.recordInsurerAnswer(claim, answer);
     return { status: created ? 201 : 200, resource: record.resource, location: `${req.baseUrl}/fhir/ClaimResponse/${record.id}` };

@@ -29,6 +29,7 @@ export const GATEWAY_ERRORS = {
   'claim-response-request': 422,
   'search-parameter': 400,
   'unauthenticated': 401,
+  'signature-invalid': 401,
   'insufficient-scope': 403,
   'not-found': 404,
   'purged': 410,
@@ -61,7 +62,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-malformed': 'structure', 'json-too-deep': 'too-costly', 'json-array-too-long': 'too-costly', 'json-forbidden-key': 'security',
   'json-not-object': 'structure', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
-  'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'insufficient-scope': 'forbidden',
+  'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'signature-invalid': 'security', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
   'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
 };

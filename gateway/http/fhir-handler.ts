@@ -16,6 +16,9 @@ export interface FhirRequest {
   readonly body: Record<string, unknown>;
   /** Absolute base URL of the gateway, for Location headers and fullUrls. */
   readonly baseUrl: string;
+  /** The body's exact bytes (for signatures), when it had one. */
+  readonly rawBody?: Buffer;
+  header(name: string): string | undefined;
 }
 
 /** What a handler returns: a FHIR resource, or a plain JSON document on the operator API. */
@@ -52,6 +55,8 @@ export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { i
       query: req.query as Record<string, unknown>,
       body: (req.body ?? {}) as Record<string, unknown>,
       baseUrl: deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
+      rawBody: req.rawBody,
+      header: (name) => req.get(name),
     };
     const key = options.idempotent ? req.get('idempotency-key') : undefined;
     const type = options.json ? 'application/json; charset=utf-8' : FHIR_JSON_TYPE;

@@ -14,6 +14,7 @@ import { REPLY_JWS_HEADER, verifyReplySignature } from './auth/reply-signature.j
 import type { FhirRequest } from './http/fhir-handler.js';
 import { jwksRouter } from './auth/jwks-router.js';
 import type { SigningKeys } from './auth/signing-keys.js';
+import type { EncryptionKey } from './auth/payload-encryption.js';
 import type { ClientStore } from './auth/clients.js';
 import type { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
@@ -44,6 +45,7 @@ export interface AppDeps {
   readonly clients: ClientStore;
   readonly tokens: TokenService;
   readonly signingKeys: SigningKeys;
+  readonly encryptionKey: EncryptionKey;
   readonly claims: ClaimService;
   readonly claimRepository: ClaimRepository;
   readonly schema: SchemaValidator;
@@ -59,12 +61,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
 
-  const body = fhirJsonBody({ limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth, maxArrayLength: deps.config.jsonMaxArrayLength });
+  const body = fhirJsonBody({
+    limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth, maxArrayLength: deps.config.jsonMaxArrayLength,
+    decrypt: (jwe) => deps.encryptionKey.decrypt(jwe),
+  });
   const idempotency = new IdempotencyStore(deps.db);
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
-  app.use(jwksRouter(deps.signingKeys));
+  app.use(jwksRouter(deps.signingKeys, deps.encryptionKey));
   const audit = new AuditLog(deps.db, deps.logger);
   app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
   const keySets = new ClientKeySets(); // clients' public keys: token assertions and signed replies

@@ -21,6 +21,7 @@ import { applySeed, readSeedFile } from './participants/seed.js';
 import { ClientStore } from './auth/clients.js';
 import { TokenService } from './auth/tokens.js';
 import { SigningKeys } from './auth/signing-keys.js';
+import { EncryptionKey } from './auth/payload-encryption.js';
 import { ClaimRepository } from './claims/claim-repository.js';
 import { ClaimService } from './claims/claim-service.js';
 import { SchemaValidator } from './validation/schema-validator.js';
@@ -73,6 +74,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     steps.push(['queues', () => queues.close()]);
 
     const signingKeys = await SigningKeys.open(db);
+    const encryptionKey = await EncryptionKey.open(db);
     const registry = new ParticipantRegistry(db);
     const clients = new ClientStore(db);
     const claims = new ClaimRepository(db);
@@ -91,7 +93,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, claims: service, claimRepository: claims, schema, queues, adapters, limits });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, schema, queues, adapters, limits });
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;
@@ -104,7 +106,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     }
     if (config.role !== 'api') {
       const workers: WorkerHost = await startWorkers({
-        claims, service, registry, adapters, logger, redis, prefix, signingKeys, concurrency: config.delivery.concurrency,
+        claims, service, registry, adapters, logger, redis, prefix, signingKeys, clients, concurrency: config.delivery.concurrency,
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
         db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch, retention: config.retention,
       });

@@ -17,6 +17,8 @@ import { createHmac } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { CompactSign } from 'jose';
 import type { SigningKeys } from '../gateway/auth/signing-keys.js';
+import type { ClientStore } from '../gateway/auth/clients.js';
+import { encryptionKeyOf, encryptTo } from '../gateway/auth/payload-encryption.js';
 import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
 import type { Logger } from '../gateway/logger.js';
 import type { ParticipantRegistry } from '../gateway/participants/registry.js';
@@ -36,6 +38,8 @@ export interface CallbackDeps {
   readonly timeoutMs: number;
   /** The gateway's signing keys: every push carries a Passerelle-JWS besides the HMAC signature. */
   readonly signingKeys: SigningKeys;
+  /** To find a provider's encryption key when it asked for encrypted pushes. */
+  readonly clients: ClientStore;
 }
 
 /** The signature header value for a body: t={unix seconds},v1={hex HMAC-SHA256 of "t.body"}. */
@@ -74,7 +78,15 @@ export async function processCallback(job: Job<CallbackJobData>, deps: CallbackD
   if (!response.resource) return 'obsolete: purged';
   const provider = await deps.registry.get(claim.providerId);
   if (!provider?.callbackUrl || !provider.callbackSecret) return 'obsolete: provider has no callback';
-  const body = JSON.stringify(response.resource);
+  let body = JSON.stringify(response.resource);
+  if (provider.encryptPayloads) {
+    const key = await encryptionKeyOf(provider.id, deps.clients);
+    if (!key) {
+      await deps.claims.addEvent(claim.id, 'push-failed', { claimResponse: response.id, error: 'the provider asked for encryption but registered no "enc" key' });
+      throw new UnrecoverableError('the provider asked for encrypted pushes but registered no encryption key');
+    }
+    body = await encryptTo(key, body); // signatures below cover what is sent: the envelope
+  }
   const now = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     'Content-Type': 'application/fhir+json', [SIGNATURE_HEADER]: signCallback(provider.callbackSecret, body, now), [DELIVERY_ID_HEADER]: response.id,

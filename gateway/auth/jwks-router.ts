@@ -1,10 +1,12 @@
 /**
- * GET /.well-known/jwks.json: the gateway's public signing keys (RFC 7517 JWK Set), unauthenticated,
+ * GET /.well-known/jwks.json: the gateway's public keys (RFC 7517 JWK Set), unauthenticated: its signing
+ * keys, and its encryption key (use "enc", for payloads encrypted to the gateway),
  * so providers and insurers can verify the gateway's signatures (the Passerelle-JWS header of callbacks).
  * Public members only; SigningKeys builds them without the private part.
  */
 import express from 'express';
 import type { SigningKeys } from './signing-keys.js';
+import type { EncryptionKey } from './payload-encryption.js';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -15,10 +17,12 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 const CACHE_SECONDS = 300;
 
 /** The JWKS router. */
-export function jwksRouter(keys: SigningKeys): express.Router {
+export function jwksRouter(keys: SigningKeys, encryption?: EncryptionKey): express.Router {
   const router = express.Router();
   router.get(JWKS_PATH, async (_req, res) => {
-    const jwks = await keys.publicJwks();
+    const signing = await keys.publicJwks();
+    // The encryption key (use "enc") is there for participants that encrypt requests to the gateway.
+    const jwks = encryption ? { keys: [...signing.keys, encryption.publicJwk] } : signing;
     res.set('Cache-Control', `public, max-age=${CACHE_SECONDS}`);
     res.type('application/jwk-set+json').send(JSON.stringify(jwks));
   });

@@ -18,6 +18,7 @@ export const GATEWAY_ERRORS = {
   'json-forbidden-key': 400,
   'json-array-too-long': 400,
   'json-not-object': 400,
+  'jwe-invalid': 400,
   'resource-type': 422,
   'bundle-type': 422,
   'bundle-first-entry': 422,
@@ -60,7 +61,7 @@ export interface IssueSpec {
 
 const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-malformed': 'structure', 'json-too-deep': 'too-costly', 'json-array-too-long': 'too-costly', 'json-forbidden-key': 'security',
-  'json-not-object': 'structure', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
+  'json-not-object': 'structure', 'jwe-invalid': 'security', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
   'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'signature-invalid': 'security', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',

@@ -5,11 +5,16 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { gatewayError } from '../fhir/outcomes.js';
 import { parseJsonBody } from '../fhir/json-guard.js';
+import { envelopedJwe } from '../auth/payload-encryption.js';
 
 const FHIR_JSON = /^application\/(fhir\+)?json\s*(;|$)/i;
 
 /** Middleware chain parsing FHIR JSON bodies into req.body (an object) and req.rawBody (the bytes). */
-export function fhirJsonBody(options: { limitBytes: number; maxDepth: number; maxArrayLength: number }): express.RequestHandler[] {
+export function fhirJsonBody(options: {
+  limitBytes: number; maxDepth: number; maxArrayLength: number;
+  /** Decrypts an HCX-style envelope {"payload": "<JWE>"} (auth/payload-encryption.ts). */
+  decrypt?: (jwe: string) => Promise<Buffer>;
+}): express.RequestHandler[] {
   return [
     (req: Request, _res: Response, next: NextFunction) => {
       const type = req.headers['content-type'];
@@ -23,11 +28,17 @@ export function fhirJsonBody(options: { limitBytes: number; maxDepth: number; ma
       next();
     },
     express.raw({ type: () => true, limit: options.limitBytes }),
-    (req: Request, _res: Response, next: NextFunction) => {
+    async (req: Request, _res: Response, next: NextFunction) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (raw.length === 0) throw gatewayError('body-unreadable', 'The request has no body');
       req.rawBody = raw;
       req.body = parseJsonBody(raw.toString('utf8'), options);
+      const jwe = options.decrypt ? envelopedJwe(req.body as Record<string, unknown>) : undefined;
+      if (jwe) {
+        // The encrypted resource gets every check a plain one gets; signatures cover the plaintext.
+        req.rawBody = await options.decrypt!(jwe);
+        req.body = parseJsonBody(req.rawBody.toString('utf8'), options);
+      }
       next();
     },
   ];

@@ -27,6 +27,8 @@ const editable = {
   profilePack: z.string().min(1).max(500).optional(),
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
   callbackSecret: z.string().min(16).optional(),
+  /** Pushes to this participant are encrypted (JWE) to the "enc" key its client registered. */
+  encryptPayloads: z.boolean().optional(),
   delivery: z.strictObject({
     concurrency: z.number().int().min(1).max(1000).optional(),
     maxPerSecond: z.number().positive().max(10_000).optional(),

@@ -31,6 +31,8 @@ export interface Participant {
   readonly profilePack?: string;
   /** Own limits; unset values fall back to the gateway's defaults. */
   readonly limits: ParticipantLimitSettings;
+  /** Pushes to this participant are encrypted to its registered "enc" key. */
+  readonly encryptPayloads: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -65,6 +67,7 @@ export interface ParticipantInput {
   readonly delivery?: DeliverySettings;
   readonly profilePack?: string;
   readonly limits?: ParticipantLimitSettings;
+  readonly encryptPayloads?: boolean;
 }
 
 interface ParticipantRow {
@@ -80,6 +83,7 @@ interface ParticipantRow {
   delivery_settings: DeliverySettings;
   profile_pack: string | null;
   limits: ParticipantLimitSettings;
+  encrypt_payloads: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -128,14 +132,15 @@ export class ParticipantRegistry {
     const endpoints = endpointsFor(input);
     const organization = organizationFor(input, endpoints);
     await tx.query(
-      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_pack, limits)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11, $12::jsonb)
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_pack, limits, encrypt_payloads)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11, $12::jsonb, $13)
        on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
          organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
          adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret,
-         delivery_settings = excluded.delivery_settings, profile_pack = excluded.profile_pack, limits = excluded.limits, updated_at = now()`,
+         delivery_settings = excluded.delivery_settings, profile_pack = excluded.profile_pack, limits = excluded.limits,
+         encrypt_payloads = excluded.encrypt_payloads, updated_at = now()`,
       [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
-        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), input.profilePack ?? null, JSON.stringify(input.limits ?? {})],
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), input.profilePack ?? null, JSON.stringify(input.limits ?? {}), input.encryptPayloads ?? false],
     );
     this.cache.delete(input.id);
   }
@@ -157,6 +162,7 @@ function fromRow(row: ParticipantRow): Participant {
     delivery: row.delivery_settings ?? {},
     profilePack: row.profile_pack ?? undefined,
     limits: row.limits ?? {},
+    encryptPayloads: row.encrypt_payloads ?? false,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

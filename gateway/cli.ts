@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { hashSecret } from './auth/secrets.js';
 import { addDeadLetterCommands } from './operations/cli.js';
+import { addKeyCommands } from './operations/keys-cli.js';
+import { loadConfig } from './config.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,6 +30,7 @@ program
   });
 
 addDeadLetterCommands(program);
+addKeyCommands(program, () => loadConfig());
 
 program.parseAsync().catch((err: Error) => {
   console.error(err.message);

@@ -26,6 +26,7 @@ import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
 import { metricsRouter } from './metrics/router.js';
+import { apiDocsRouter } from './api-docs/router.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRouter } from './audit/router.js';
 import type { QueueRegistry } from './queue/queues.js';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
   app.use(jwksRouter(deps.signingKeys, deps.encryptionKey));
+  app.use(apiDocsRouter(deps.config.publicBaseUrl));
   const audit = new AuditLog(deps.db, deps.logger);
   app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
   const keySets = new ClientKeySets(); // clients' public keys: token assertions and signed replies

@@ -45,6 +45,8 @@ export interface Passerelle {
   readonly queues: QueueRegistry;
   /** Base URL of the HTTP API when this process serves it. */
   readonly url?: string;
+  /** The HTTP app when this process serves it (tests read its routes). */
+  readonly app?: ReturnType<typeof createApp>;
   readonly sandbox?: SandboxHandle;
   close(): Promise<void>;
 }
@@ -89,11 +91,13 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
 
     let url: string | undefined;
+    let httpApp: ReturnType<typeof createApp> | undefined;
     let sandbox: SandboxHandle | undefined;
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
       const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, schema, queues, adapters, limits });
+      httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;
@@ -113,7 +117,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       steps.push(['workers', () => workers.close()]);
     }
     logger.info({ role: config.role, mode: config.mode, url, redis: redis.private ? 'private' : 'external', queuePrefix: prefix }, 'Passerelle started');
-    return { config, logger, db, redis, queues, url, sandbox, close };
+    return { config, logger, db, redis, queues, url, app: httpApp, sandbox, close };
   } catch (err) {
     await close();
     throw err;

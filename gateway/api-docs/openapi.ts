@@ -1,0 +1,81 @@
+/**
+ * The OpenAPI 3 description of every endpoint, served at /openapi.json and browsable at /docs. A test
+ * checks it against the routes the app really has, both ways.
+ */
+type Operation = { summary: string; tag: string; auth?: 'bearer' | 'none'; scope?: string; body?: 'fhir' | 'form' | 'json'; query?: string[]; ok: string; errors?: number[] };
+
+const FHIR = 'application/fhir+json';
+const ops: Record<string, Record<string, Operation>> = {
+  '/healthz': { get: { summary: 'The process is alive', tag: 'Operations', auth: 'none', ok: '200' } },
+  '/readyz': { get: { summary: 'Database (migrated) and Redis reachable', tag: 'Operations', auth: 'none', ok: '200', errors: [503] } },
+  '/metrics': { get: { summary: 'Prometheus metrics (counts only)', tag: 'Operations', auth: 'none', ok: '200' } },
+  '/openapi.json': { get: { summary: 'This description', tag: 'Operations', auth: 'none', ok: '200' } },
+  '/.well-known/jwks.json': { get: { summary: "The gateway's public keys: signing (callbacks) and encryption (use enc)", tag: 'Security', auth: 'none', ok: '200' } },
+  '/.well-known/smart-configuration': { get: { summary: 'SMART Backend Services discovery', tag: 'Security', auth: 'none', ok: '200' } },
+  '/auth/token': { post: { summary: 'OAuth2 client credentials: private_key_jwt (client_assertion) or, where enabled, a client secret', tag: 'Security', auth: 'none', body: 'form', ok: '200', errors: [400, 401] } },
+  '/fhir/Claim/$submit': { post: { summary: 'Submit a claim Bundle (collection, Claim first); 202 with a queued ClaimResponse. Honours Idempotency-Key', tag: 'Claims', scope: 'system/Claim.write', body: 'fhir', ok: '202', errors: [400, 401, 403, 409, 413, 415, 422, 429] } },
+  '/fhir/Claim/{id}': { get: { summary: 'A claim with its processing status (extension claim-processing-status)', tag: 'Claims', scope: 'system/Claim.read', ok: '200', errors: [401, 404, 410] } },
+  '/fhir/ClaimResponse': {
+    get: { summary: 'The responses of a claim: ?request=Claim/{id}', tag: 'Claims', scope: 'system/ClaimResponse.read', query: ['request'], ok: '200', errors: [400, 401] },
+    post: { summary: "An insurer's answer to a claim addressed to it (signed with Passerelle-JWS when it registered keys). Honours Idempotency-Key", tag: 'Claims', scope: 'system/ClaimResponse.write', body: 'fhir', ok: '201', errors: [401, 404, 422] },
+  },
+  '/fhir/ClaimResponse/{id}': { get: { summary: 'One ClaimResponse', tag: 'Claims', scope: 'system/ClaimResponse.read', ok: '200', errors: [401, 404, 410] } },
+  '/fhir/AuditEvent': { get: { summary: 'The audit trail (operators: everything; participants: their own records)', tag: 'Audit', scope: 'system/AuditEvent.read', query: ['entity', 'agent', 'date', '_count', '_offset'], ok: '200', errors: [400, 401] } },
+  '/admin/dead-letters': { get: { summary: 'Dead letters, most recent first', tag: 'Operator', scope: 'admin', query: ['insurer', '_count', '_offset'], ok: '200' } },
+  '/admin/dead-letters/replay': { post: { summary: 'Replay dead letters in bulk: {"claims": [...]} or {"all": true, "insurer"?}', tag: 'Operator', scope: 'admin', body: 'json', ok: '200' } },
+  '/admin/stuck-claims': { get: { summary: "Claims without an insurer answer past their insurer's deadline", tag: 'Operator', scope: 'admin', query: ['insurer', '_count', '_offset'], ok: '200' } },
+  '/admin/claims/{id}': { get: { summary: 'A claim with its timeline and responses', tag: 'Operator', scope: 'admin', ok: '200', errors: [404] } },
+  '/admin/claims/{id}/replay': { post: { summary: 'Replay one dead letter (same insurer idempotency key)', tag: 'Operator', scope: 'admin', ok: '200', errors: [404, 409] } },
+  '/admin/participants': {
+    get: { summary: 'The participant registry', tag: 'Registry', scope: 'admin', ok: '200' },
+    post: { summary: 'Register a participant (strict body: no server-owned fields)', tag: 'Registry', scope: 'admin', body: 'json', ok: '201', errors: [409, 422] },
+  },
+  '/admin/participants/{id}': {
+    get: { summary: 'One participant, its clients and key ids (never secrets)', tag: 'Registry', scope: 'admin', ok: '200', errors: [404] },
+    put: { summary: "Replace a participant's editable fields (id and kind never change)", tag: 'Registry', scope: 'admin', body: 'json', ok: '200', errors: [404, 422] },
+  },
+  '/admin/participants/{id}/$suspend': { post: { summary: 'Suspend: no token, no call, no claim addressed to it', tag: 'Registry', scope: 'admin', ok: '200', errors: [404] } },
+  '/admin/participants/{id}/$reactivate': { post: { summary: 'Reactivate', tag: 'Registry', scope: 'admin', ok: '200', errors: [404] } },
+  '/admin/participants/{id}/clients': { post: { summary: 'Register an OAuth client: public keys (jwks or jwksUrl), or a secret where enabled', tag: 'Registry', scope: 'admin', body: 'json', ok: '201', errors: [404, 409, 422] } },
+  '/admin/participants/{id}/clients/{clientId}': { delete: { summary: 'Disable a client', tag: 'Registry', scope: 'admin', ok: '200', errors: [404] } },
+};
+
+const statusText: Record<number, string> = {
+  400: 'Unreadable request', 401: 'Not authenticated', 403: 'Scope missing', 404: 'Not found (or not yours)', 409: 'Conflict', 410: 'Purged after the retention period',
+  413: 'Body too large', 415: 'Content type not accepted', 422: 'Not acceptable: every issue with its FHIRPath', 429: 'Rate limited (Retry-After)', 503: 'Not ready',
+};
+
+function operation(path: string, method: string, op: Operation) {
+  const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const query = (op.query ?? []).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
+  const idempotent = method === 'post' && (path.startsWith('/fhir') || path.startsWith('/admin'));
+  const headers = idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : [];
+  const bodyType = op.body === 'form' ? 'application/x-www-form-urlencoded' : op.body === 'fhir' ? FHIR : 'application/json';
+  return {
+    summary: op.summary, tags: [op.tag], operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    ...(op.auth === 'none' ? { security: [] } : { security: [{ bearer: [op.scope ?? ''] }] }),
+    parameters: [...params, ...query, ...headers],
+    ...(op.body ? { requestBody: { required: true, content: { [bodyType]: { schema: { type: 'object' } } } } } : {}),
+    responses: {
+      [op.ok]: { description: 'Success', content: { [path.startsWith('/fhir') ? FHIR : 'application/json']: { schema: { type: 'object' } } } },
+      ...Object.fromEntries((op.errors ?? []).map((s) => [String(s), { description: statusText[s] ?? 'Error', content: { [FHIR]: { schema: { $ref: '#/components/schemas/OperationOutcome' } } } }])),
+    },
+  };
+}
+
+/** The OpenAPI document. */
+export function openApiDocument(serverUrl = '/') {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Passerelle', version: '0.1.0',
+      description: 'FHIR R4 claims gateway between care providers and insurers. Errors are FHIR OperationOutcomes with a stable gateway error code (docs/errors.md).',
+    },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'From POST /auth/token (SMART Backend Services)' } },
+      schemas: { OperationOutcome: { type: 'object', required: ['resourceType', 'issue'], properties: { resourceType: { type: 'string', enum: ['OperationOutcome'] }, issue: { type: 'array', items: { type: 'object' } } } } },
+    },
+    paths: Object.fromEntries(Object.entries(ops).map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([m, op]) => [m, operation(path, m, op)]))])),
+  };
+}

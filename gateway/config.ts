@@ -43,6 +43,7 @@ const envSchema = z.object({
   CLAIM_WATCH_INTERVAL_MS: positive.default(30_000),
   RETENTION_DAYS: positive.max(36_500).optional(),
   RETENTION_INTERVAL_MS: positive.default(3_600_000),
+  IDEMPOTENCY_KEY_TTL_HOURS: positive.max(8760).default(168),
   SANDBOX_PORT: port.default(8081),
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -81,7 +82,7 @@ export interface Config {
   /** Claim watch (workers/claim-watch.ts): default answer deadline, pended poll delay, pass interval. */
   readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
   /** Retention (workers/retention.ts): unset days keeps everything. */
-  readonly retention: { readonly days?: number; readonly intervalMs: number };
+  readonly retention: { readonly days?: number; readonly intervalMs: number; readonly idempotencyTtlHours: number };
   readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
   readonly logLevel: string;
 }
@@ -132,7 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     deliverySweepAfterMs: e.DELIVERY_SWEEP_AFTER_MS,
     watch: { answerDeadlineMs: e.ANSWER_DEADLINE_MS, pendedPollAfterMs: e.PENDED_POLL_AFTER_MS, intervalMs: e.CLAIM_WATCH_INTERVAL_MS },
-    retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_MS },
+    retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_MS, idempotencyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS },
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
     logLevel: e.LOG_LEVEL,
   };

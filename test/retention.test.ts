@@ -22,6 +22,16 @@ async function submitted(bundle: Bundle, headers: Record<string, string> = {}): 
 }
 
 describe('retention', () => {
+  it('expires idempotency keys past their time to live, whatever the retention', async () => {
+    await gw.submit(claimBundle(), 'demo-clinic', { 'Idempotency-Key': 'week-old-key' });
+    await gw.submit(claimBundle(), 'demo-clinic', { 'Idempotency-Key': 'fresh-key' });
+    await gw.passerelle.db.query(`update idempotency_keys set created_at = now() - interval '8 days' where key = 'week-old-key'`);
+    await eventually(async () => {
+      const { rows } = await gw.passerelle.db.query<{ key: string }>(`select key from idempotency_keys where key in ('week-old-key', 'fresh-key')`);
+      expect(rows.map((r) => r.key)).toEqual(['fresh-key']);
+    });
+  });
+
   it('purges old settled claims, keeps the audit facts and what is still in flight', async () => {
     await gw.sandbox('/_control/pended-posting', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
     const settledBundle = claimBundle();

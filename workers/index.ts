@@ -13,6 +13,7 @@ import type { Database } from '../gateway/store/database.js';
 import { startSweeper } from './delivery-sweeper.js';
 import { startClaimWatch } from './claim-watch.js';
 import { startRetention } from './retention.js';
+import { IdempotencyStore } from '../gateway/http/idempotency.js';
 import type { CircuitOptions } from './insurer-circuit.js';
 
 const INSURER_REFRESH_MS = 30_000;
@@ -29,7 +30,7 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly queues: QueueRegistry;
   readonly sweepAfterMs: number;
   readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
-  readonly retention: { readonly days?: number; readonly intervalMs: number };
+  readonly retention: { readonly days?: number; readonly intervalMs: number; readonly idempotencyTtlHours: number };
 }
 
 /** Running workers; close() stops them in order and is safe to call twice. */
@@ -55,7 +56,10 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   // Sweep a few times per threshold, never more often than the relay runs.
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
   const stopWatch = startClaimWatch({ ...deps, ...deps.watch }, deps.watch.intervalMs);
-  const stopRetention = startRetention({ claims: deps.claims, logger: deps.logger, retentionDays: deps.retention.days, intervalMs: deps.retention.intervalMs });
+  const stopRetention = startRetention({
+    claims: deps.claims, idempotency: new IdempotencyStore(deps.db), logger: deps.logger,
+    retentionDays: deps.retention.days, idempotencyTtlHours: deps.retention.idempotencyTtlHours, intervalMs: deps.retention.intervalMs,
+  });
   let closing: Promise<void> | undefined;
   return {
     close: () => (closing ??= (async () => {

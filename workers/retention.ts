@@ -2,11 +2,13 @@
  * Retention: patient data is not kept longer than the deployment decided. Every RETENTION_INTERVAL_MS,
  * the payloads of settled claims older than RETENTION_DAYS are purged in batches (the bundle, the
  * responses' resources, old idempotent answers); the claim rows, their timelines and the responses'
- * outcomes stay as the audit facts. Without RETENTION_DAYS nothing is purged.
+ * outcomes stay as the audit facts. Without RETENTION_DAYS nothing is purged. Idempotency keys expire
+ * after IDEMPOTENCY_KEY_TTL_HOURS either way.
  */
 import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
 import type { Logger } from '../gateway/logger.js';
 import { startPeriodic } from './periodic.js';
+import type { IdempotencyStore } from '../gateway/http/idempotency.js';
 
 const BATCH = 1000;
 
@@ -22,9 +24,16 @@ export async function purgeExpired(claims: ClaimRepository, retentionDays: numbe
   return total;
 }
 
-/** Runs the purge periodically when a retention period is set; returns stop(). */
-export function startRetention(deps: { claims: ClaimRepository; logger: Logger; retentionDays?: number; intervalMs: number }): () => Promise<void> {
-  const days = deps.retentionDays;
-  if (!days) return async () => undefined;
-  return startPeriodic('retention', deps.intervalMs, () => purgeExpired(deps.claims, days, deps.logger), deps.logger);
+/**
+ * Runs periodically: the purge when a retention period is set, and in any case the expiry of
+ * idempotency keys older than idempotencyTtlHours. Returns stop().
+ */
+export function startRetention(deps: {
+  claims: ClaimRepository; idempotency: IdempotencyStore; logger: Logger; retentionDays?: number; idempotencyTtlHours: number; intervalMs: number;
+}): () => Promise<void> {
+  return startPeriodic('retention', deps.intervalMs, async () => {
+    if (deps.retentionDays) await purgeExpired(deps.claims, deps.retentionDays, deps.logger);
+    const expired = await deps.idempotency.expire(deps.idempotencyTtlHours);
+    if (expired > 0) deps.logger.info({ keys: expired }, 'idempotency keys expired');
+  }, deps.logger);
 }

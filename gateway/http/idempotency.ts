@@ -65,6 +65,13 @@ export class IdempotencyStore {
       [participantId, key, answer.status, JSON.stringify(answer.headers), JSON.stringify(answer.body)]);
   }
 
+  /** Forgets keys older than ttlHours (their answers were kept for retries, not for ever). Returns how many. */
+  async expire(ttlHours: number): Promise<number> {
+    const { rows } = await this.db.query<{ key: string }>(
+      `delete from idempotency_keys where created_at < now() - ($1::int * interval '1 hour') returning key`, [Math.trunc(ttlHours)]);
+    return rows.length;
+  }
+
   /** Forgets a key whose request failed on the server side, so a retry runs again. */
   async release(participantId: string, key: string): Promise<void> {
     await this.db.query(`delete from idempotency_keys where participant_id = $1 and key = $2 and state = 'in_flight'`, [participantId, key]);

@@ -25,7 +25,7 @@ import type { AdapterRegistry } from '../mappings/index.js';
 import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
-import { metricsRouter } from './metrics/router.js';
+import { gatewayMetrics, httpMetrics, metricsRouter } from './metrics/router.js';
 import { apiDocsRouter } from './api-docs/router.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRouter } from './audit/router.js';
@@ -60,6 +60,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const metrics = gatewayMetrics({ db: deps.db, queues: deps.queues, registry: deps.registry });
+  app.use(httpMetrics(metrics));
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
 
   const body = fhirJsonBody({
@@ -69,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   const idempotency = new IdempotencyStore(deps.db);
 
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
-  app.use(metricsRouter({ db: deps.db, queues: deps.queues, registry: deps.registry }));
+  app.use(metricsRouter(metrics));
   app.use(jwksRouter(deps.signingKeys, deps.encryptionKey));
   app.use(apiDocsRouter(deps.config.publicBaseUrl));
   const audit = new AuditLog(deps.db, deps.logger);

@@ -45,6 +45,9 @@ describe('/metrics', () => {
     expect(text).toMatch(/^passerelle_queue_jobs\{queue="delivery-demo-mutuelle",state="failed"\} 1$/m);
     expect(text).toMatch(/^passerelle_queue_jobs\{queue="provider-callbacks",state="waiting"\} 0$/m);
     expect(text).toMatch(/^passerelle_process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^passerelle_http_request_duration_seconds_count\{method="POST",route="\/fhir\/Claim\/\$submit",status="202"\} 3$/m);
+    expect(text).toMatch(/^passerelle_http_request_duration_seconds_count\{method="GET",route="\/fhir\/Claim\/:id",status="200"\} \d+$/m);
+    expect(text).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}/); // patterns, not ids
     expect(text).not.toMatch(/M0001|Diop/); // counts only
   }, 30_000);
 });

@@ -4,7 +4,8 @@
  * patient data. (HTTP request metrics and the rest of the catalogue come with the console work.)
  */
 import express from 'express';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../store/database.js';
 import type { QueueRegistry } from '../queue/queues.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
@@ -68,9 +69,27 @@ export function gatewayMetrics(deps: MetricsDeps): Registry {
   return registry;
 }
 
-/** The /metrics route. */
-export function metricsRouter(deps: MetricsDeps): express.Router {
-  const registry = gatewayMetrics(deps);
+/**
+ * Middleware timing every request by method, route pattern (never the ids in the URL) and status, into
+ * passerelle_http_request_duration_seconds (its _count is the request count).
+ */
+export function httpMetrics(registry: Registry): RequestHandler {
+  const duration = new Histogram({
+    name: 'passerelle_http_request_duration_seconds', help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/** The /metrics route, on the registry the gateway's metrics are in. */
+export function metricsRouter(registry: Registry): express.Router {
   const router = express.Router();
   router.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -73,7 +73,7 @@ describe('gateway signing keys', () => {
     // The stored private key is the one published: its thumbprint is the same kid.
     const stored = await processA.query<{ value: string }>('select value from gateway_settings where key = $1', [CURRENT_KEY_SETTING]);
     const privateJwk = JSON.parse(stored.rows[0]!.value) as JWK;
-    expect(privateJwk.d).toBeTruthy();
+    expect(privateJwk.d).toMatch(/^[\w-]{40,}$/); // a private P-256 scalar, base64url
     expect(await calculateJwkThumbprint(privateJwk, 'sha256')).toBe(jwk.kid);
     expect(JSON.stringify(published)).not.toContain(privateJwk.d);
   });

@@ -77,7 +77,10 @@ export function createApp(deps: AppDeps): express.Express {
   const audit = new AuditLog(deps.db, deps.logger);
   app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
   const keySets = new ClientKeySets(); // clients' public keys: token assertions and signed replies
-  app.use(tokenRouter({ ...deps, keySets, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl }));
+  app.use(tokenRouter({
+    ...deps, keySets, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
+    limitTokenRequests: (address) => deps.limits.consume(`token:${address}`, deps.config.limits.tokenRequestsPerMinute),
+  }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
   const verifyReply = (req: FhirRequest) => verifyReplySignature(req.caller.clientId, req.rawBody ?? Buffer.alloc(0), req.header(REPLY_JWS_HEADER), { clients: deps.clients, keySets });
   app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));

@@ -24,6 +24,7 @@ const envSchema = z.object({
   CLIENT_SECRETS_ENABLED: boolean.optional(),
   BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: positive.default(6000),
+  TOKEN_RATE_LIMIT_PER_MINUTE: positive.default(120),
   MAX_BUNDLE_ENTRIES: positive.max(100_000).default(1000),
   JSON_MAX_DEPTH: positive.max(1000).default(64),
   JSON_MAX_ARRAY_LENGTH: positive.max(100_000).default(10_000),
@@ -70,7 +71,7 @@ export interface Config {
   readonly clientSecretsEnabled: boolean;
   readonly bodyLimitBytes: number;
   /** Default per-participant limits (a participant's registry entry may set its own). */
-  readonly limits: { readonly requestsPerMinute: number; readonly maxBundleEntries: number };
+  readonly limits: { readonly requestsPerMinute: number; readonly maxBundleEntries: number; readonly tokenRequestsPerMinute: number };
   readonly jsonMaxDepth: number;
   readonly jsonMaxArrayLength: number;
   readonly delivery: { readonly attempts: number; readonly backoffMs: number; readonly timeoutMs: number; readonly concurrency: number };
@@ -124,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     clientSecretsEnabled: e.CLIENT_SECRETS_ENABLED ?? e.PASSERELLE_MODE === 'demo',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    limits: { requestsPerMinute: e.RATE_LIMIT_PER_MINUTE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
+    limits: { requestsPerMinute: e.RATE_LIMIT_PER_MINUTE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES, tokenRequestsPerMinute: e.TOKEN_RATE_LIMIT_PER_MINUTE },
     jsonMaxDepth: e.JSON_MAX_DEPTH,
     jsonMaxArrayLength: e.JSON_MAX_ARRAY_LENGTH,
     delivery: { attempts: e.DELIVERY_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF_MS, timeoutMs: e.DELIVERY_TIMEOUT_MS, concurrency: e.DELIVERY_CONCURRENCY },

@@ -19,7 +19,7 @@ beforeAll(async () => {
     { id: 'busy-clinic', kind: 'provider', name: 'Clinique pressée', limits: { requestsPerMinute: 5 }, clients: [{ clientId: 'busy-clinic', secret: 'busy-clinic-secret' }] },
     { id: 'small-clinic', kind: 'provider', name: 'Petite clinique', limits: { maxBodyBytes: 4096, maxBundleEntries: 3 }, clients: [{ clientId: 'small-clinic', secret: 'small-clinic-secret' }] },
   ] }));
-  gw = await startTestGateway({ env: { SEED_FILE: seed } });
+  gw = await startTestGateway({ env: { SEED_FILE: seed, TOKEN_RATE_LIMIT_PER_MINUTE: '6' } });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -49,5 +49,19 @@ describe('limits per participant', () => {
     const ownFour = claimBundle() as Bundle & { entry: unknown[] }; // demo-clinic keeps the default limit (1000)
     ownFour.entry.push({ fullUrl: 'urn:uuid:5b0c6f0e-3f1d-4b8e-9a55-0c1a2b3c4d99', resource: { resourceType: 'Practitioner' } });
     expect((await gw.submit(ownFour, 'demo-clinic')).status).toBe(202);
+  });
+
+  it('slows down token requests from one address, before any secret is checked', async () => {
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 8 && !limited; i++) {
+      const res = await fetch(`${gw.url}/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'demo-clinic', client_secret: `guess-${i}` }) });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(limited).toBeDefined();
+    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true); // wrong guesses, until the limit
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited!.json()) as { error: string }).error).toBe('temporarily_unavailable');
   });
 });

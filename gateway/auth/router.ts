@@ -37,6 +37,8 @@ export interface TokenRouterDeps {
   readonly clientSecretsEnabled: boolean;
   readonly publicBaseUrl?: string;
   readonly keySets: ClientKeySets;
+  /** Counts a token request from this address; 0 when allowed, else the milliseconds to wait. */
+  readonly limitTokenRequests: (address: string) => Promise<number>;
 }
 
 function baseUrl(req: Request, publicBaseUrl?: string): string {
@@ -90,6 +92,12 @@ export function tokenRouter(deps: TokenRouterDeps): express.Router {
     });
   });
   router.post('/auth/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    // Per network address, before any secret or signature is checked: guessing is slowed down.
+    const wait = await deps.limitTokenRequests(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    if (wait > 0) {
+      res.set('Retry-After', String(Math.ceil(wait / 1000)));
+      return oauthError(res, 429, 'temporarily_unavailable', `Too many token requests from this address; retry after ${Math.ceil(wait / 1000)} s`);
+    }
     if (!req.is('application/x-www-form-urlencoded')) {
       return oauthError(res, 400, 'invalid_request', 'Send the token request as application/x-www-form-urlencoded');
     }

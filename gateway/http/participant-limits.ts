@@ -35,6 +35,17 @@ export class ParticipantLimits {
     return limiter;
   }
 
+  /** Counts one request under key against perMinute; 0 when allowed, else the milliseconds to wait. */
+  async consume(key: string, perMinute: number): Promise<number> {
+    try {
+      await this.limiter(perMinute).consume(key);
+      return 0;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return Math.max(1000, err.msBeforeNext);
+      throw err;
+    }
+  }
+
   /** Middleware: counts the request against the caller's rate, and checks its declared size. */
   middleware(): RequestHandler {
     return async (req: Request, res: Response, next: NextFunction) => {
@@ -42,12 +53,10 @@ export class ParticipantLimits {
       if (!caller) return next();
       const limits = (await this.registry.get(caller.participantId))?.limits ?? {};
       const perMinute = limits.requestsPerMinute ?? this.defaults.requestsPerMinute;
-      try {
-        await this.limiter(perMinute).consume(caller.participantId);
-      } catch (err) {
-        if (!(err instanceof RateLimiterRes)) throw err;
-        res.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
-        throw gatewayError('rate-limited', `More than ${perMinute} requests in a minute from ${caller.participantId}; retry after ${Math.ceil(err.msBeforeNext / 1000)} s`);
+      const wait = await this.consume(caller.participantId, perMinute);
+      if (wait > 0) {
+        res.set('Retry-After', String(Math.ceil(wait / 1000)));
+        throw gatewayError('rate-limited', `More than ${perMinute} requests in a minute from ${caller.participantId}; retry after ${Math.ceil(wait / 1000)} s`);
       }
       const maxBody = limits.maxBodyBytes ?? this.defaults.maxBodyBytes;
       const declared = Number(req.get('content-length') ?? 0);

@@ -72,7 +72,7 @@ describe('payload encryption (JWE)', () => {
     expectOutcome(await gw.submit(JSON.stringify({ payload: parts.join('.') })), 400, 'jwe-invalid');
     const other = await exportJWK((await generateKeyPair('RSA-OAEP-256', { extractable: true })).publicKey);
     expectOutcome(await gw.submit(await encrypted(JSON.stringify(claimBundle()), { ...other, kid: 'x' })), 400, 'jwe-invalid');
-    expectOutcome(await gw.submit(await encrypted('{"resourceType":"Bundle","__proto__":{}}', key)), 400, 'json-forbidden-key'); // the plaintext is checked as any body
+    expectOutcome(await gw.submit(await encrypted('{"resourceType":"Bundle","__proto__":{}}', key)), 400, 'json-forbidden-key'); // the plaintext gets every check a plain body gets
   });
 
   it('encrypts pushes to a provider that asked for it, to its registered key', async () => {

@@ -84,7 +84,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       await claims.markQueued(messages.filter((m) => m.jobName === 'deliver-claim').map((m) => m.payload.claimId!));
     });
     const schema = await SchemaValidator.load();
-    const limits = new ParticipantLimits(redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
+    const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
     const service = new ClaimService({ claims, registry, validators: [schemaValidator(schema)], outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id) });
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => adapters.get(name).checkSettings(settings) };

@@ -112,7 +112,3 @@ export function internalErrorOutcome(): OperationOutcome {
   return outcome([issue({ error: 'internal', message: 'Internal error; it has been logged' })]);
 }
 
-/** An informational outcome, for successful operations that answer with one. */
-export function allOk(message: string): OperationOutcome {
-  return outcome([{ severity: 'information', code: 'informational', diagnostics: message }]);
-}

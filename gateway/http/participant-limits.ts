@@ -21,13 +21,16 @@ export interface LimitDefaults {
 export class ParticipantLimits {
   private readonly limiters = new Map<number, RateLimiterRedis>();
 
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string, readonly defaults: LimitDefaults, private readonly registry: ParticipantRegistry) {}
+  private redis?: Redis;
+
+  /** connect() is called on first use only: worker-only processes never open this connection. */
+  constructor(private readonly connect: () => Redis, private readonly keyPrefix: string, readonly defaults: LimitDefaults, private readonly registry: ParticipantRegistry) {}
 
   private limiter(perMinute: number): RateLimiterRedis {
     let limiter = this.limiters.get(perMinute);
     if (!limiter) {
       limiter = new RateLimiterRedis({
-        storeClient: this.redis, keyPrefix: `${this.keyPrefix}:rate:${perMinute}`, points: perMinute, duration: 60,
+        storeClient: (this.redis ??= this.connect()), keyPrefix: `${this.keyPrefix}:rate:${perMinute}`, points: perMinute, duration: 60,
         insuranceLimiter: new RateLimiterMemory({ points: perMinute, duration: 60 }),
       });
       this.limiters.set(perMinute, limiter);

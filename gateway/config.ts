@@ -47,6 +47,8 @@ const envSchema = z.object({
   IDEMPOTENCY_KEY_TTL_HOURS: positive.max(8760).default(168),
   SANDBOX_PORT: port.default(8081),
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  /** Language of messages (OperationOutcome texts) when the request's Accept-Language names neither French nor English. */
+  DEFAULT_LANGUAGE: z.enum(['en', 'fr']).default('en'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: boolean.default(false),
 });
@@ -86,6 +88,7 @@ export interface Config {
   readonly retention: { readonly days?: number; readonly intervalMs: number; readonly idempotencyTtlHours: number };
   readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
   readonly logLevel: string;
+  readonly defaultLanguage: 'en' | 'fr';
 }
 
 /** Thrown when the environment does not describe a configuration that can run; lists every problem. */
@@ -137,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_MS, idempotencyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS },
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
     logLevel: e.LOG_LEVEL,
+    defaultLanguage: e.DEFAULT_LANGUAGE,
   };
 }

@@ -24,9 +24,9 @@ import { SigningKeys } from './auth/signing-keys.js';
 import { EncryptionKey } from './auth/payload-encryption.js';
 import { ClaimRepository } from './claims/claim-repository.js';
 import { ClaimService } from './claims/claim-service.js';
-import { SchemaValidator } from './validation/schema-validator.js';
+import { Conformance } from './validation/conformance.js';
 import { ParticipantLimits } from './http/participant-limits.js';
-import { schemaValidator } from './validation/validators.js';
+import { conformanceValidator, type ResourceValidator } from './validation/validators.js';
 import { createApp } from './app.js';
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
@@ -83,9 +83,13 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const outbox = new OutboxDispatcher(db, queues, logger, async (messages) => {
       await claims.markQueued(messages.filter((m) => m.jobName === 'deliver-claim').map((m) => m.payload.claimId!));
     });
-    const schema = await SchemaValidator.load();
+    // Validation runs on the request path only: worker-only processes do not load the definitions.
+    const conformance = config.role !== 'worker' ? await Conformance.load() : undefined;
+    const validators: ResourceValidator[] = conformance ? [conformanceValidator(conformance)]
+      : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
     const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
-    const service = new ClaimService({ claims, registry, validators: [schemaValidator(schema)], outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id) });
+    const service = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id),
+      packsFor: (insurer) => conformance?.packsInForce(insurer?.profilePacks) ?? [] });
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => adapters.get(name).checkSettings(settings) };
     if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
@@ -96,7 +100,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, schema, queues, adapters, limits });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);

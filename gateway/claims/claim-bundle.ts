@@ -10,6 +10,8 @@ import { gatewayError, invalid, issue } from '../fhir/outcomes.js';
 import { PARTICIPANT_SYSTEM, type Participant, type ParticipantRegistry } from '../participants/registry.js';
 import type { Caller } from '../auth/tokens.js';
 import { hasErrors, runValidators, type ResourceValidator } from '../validation/validators.js';
+import type { PackVersion } from '../validation/packs.js';
+import type { Language } from '../validation/rules.js';
 
 const CLAIM = 'Bundle.entry[0].resource';
 
@@ -31,6 +33,10 @@ export interface ClaimCheckContext {
   readonly validators: readonly ResourceValidator[];
   /** The most entries the caller's bundle may hold. */
   readonly maxEntries: number;
+  /** The language of the messages. */
+  readonly language: Language;
+  /** The profile pack versions in force for a claim to this insurer (the base pack when it is unknown). */
+  readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
 }
 
 /** Checks a parsed body; throws a 422 OperationOutcomeError listing every issue when it is not acceptable. */
@@ -38,7 +44,8 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   checkShape(body, ctx.maxEntries);
   const bundle = body as unknown as Bundle;
   const claim = bundle.entry![0]!.resource as Claim;
-  const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle' });
+  const packs = ctx.packsFor(await addressedInsurer(claim, bundle, ctx.registry));
+  const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle', language: ctx.language, packs });
   // Nothing below may read an element the validators have not vouched for.
   if (hasErrors(issues)) throw invalid(issues);
   const index = new BundleIndex(bundle.entry ?? []);
@@ -51,7 +58,7 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   const provider = await resolveParty(claim.provider, 'provider', index, ctx, issues);
   const insurer = await resolveParty(claim.insurer, 'insurer', index, ctx, issues);
   if (hasErrors(issues) || !identifier || !provider || !insurer) {
-    throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'schema', message: 'The claim could not be read', expression: CLAIM })]);
+    throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'validation', message: 'The claim could not be read', expression: CLAIM })]);
   }
   return { bundle, claim, identifier, provider, insurer, warnings: issues };
 }
@@ -120,14 +127,24 @@ async function resolveParty(
   return participant;
 }
 
+/** The insurer a not yet validated claim names, when it is a registered insurer (to choose its packs). */
+async function addressedInsurer(claim: Claim, bundle: Bundle, registry: ParticipantRegistry): Promise<Participant | undefined> {
+  const ref = claim.insurer as unknown;
+  if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) return undefined;
+  const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
+  const id = participantIdOf(ref as Reference, new BundleIndex(entries));
+  const participant = id ? await registry.get(id) : undefined;
+  return participant?.kind === 'insurer' ? participant : undefined;
+}
+
 /** The participant id: from the reference's identifier, the Organization it points at, or Organization/{id}. */
 function participantIdOf(ref: Reference, index: BundleIndex): string | undefined {
-  const fromIdentifier = (identifiers: Identifier[] | undefined) =>
-    identifiers?.find((i) => i.system === PARTICIPANT_SYSTEM && typeof i.value === 'string' && i.value)?.value;
+  const fromIdentifier = (identifiers: Identifier[] | undefined) => !Array.isArray(identifiers) ? undefined :
+    identifiers.find((i) => i.system === PARTICIPANT_SYSTEM && typeof i.value === 'string' && i.value)?.value;
   const direct = fromIdentifier(ref.identifier ? [ref.identifier] : undefined);
   if (direct) return direct;
   const entry = index.resolve(ref, 'Organization');
   if (entry) return fromIdentifier(entry.resource.identifier as Identifier[] | undefined);
-  const literal = /^Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(ref.reference ?? '');
+  const literal = typeof ref.reference === 'string' ? /^Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(ref.reference) : null;
   return literal?.[1];
 }

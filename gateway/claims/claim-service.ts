@@ -9,8 +9,10 @@ import type { Caller } from '../auth/tokens.js';
 import { gatewayError, notFound, type OperationOutcomeError } from '../fhir/outcomes.js';
 import type { Logger } from '../logger.js';
 import type { OutboxDispatcher } from '../queue/outbox.js';
-import { PARTICIPANT_SYSTEM, type ParticipantRegistry } from '../participants/registry.js';
+import { PARTICIPANT_SYSTEM, type Participant, type ParticipantRegistry } from '../participants/registry.js';
 import type { ResourceValidator } from '../validation/validators.js';
+import type { PackVersion } from '../validation/packs.js';
+import type { Language } from '../validation/rules.js';
 import { callbackJob, deliveryJob } from '../../workers/jobs.js';
 import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
 import { ClaimRepository, DuplicateClaimError, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
@@ -25,6 +27,8 @@ export interface ClaimServiceDeps {
   readonly logger: Logger;
   /** The most entries a participant's bundle may hold (its limits, or the gateway's default). */
   readonly maxBundleEntries: (participantId: string) => Promise<number>;
+  /** The profile pack versions in force for claims to an insurer (the base pack when it is unknown). */
+  readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
 }
 
 /** The answer to a submission. */
@@ -39,9 +43,11 @@ export class ClaimService {
   constructor(private readonly deps: ClaimServiceDeps) {}
 
   /** Checks and accepts a claim bundle; a claim already accepted from this provider gets its original answer. */
-  async submit(body: Record<string, unknown>, caller: Caller): Promise<SubmissionAnswer> {
+  async submit(body: Record<string, unknown>, caller: Caller, language: Language = 'en'): Promise<SubmissionAnswer> {
     const maxEntries = await this.deps.maxBundleEntries(caller.participantId);
-    const accepted = await checkClaimBundle(body, { caller, registry: this.deps.registry, validators: this.deps.validators, maxEntries });
+    const accepted = await checkClaimBundle(body, {
+      caller, registry: this.deps.registry, validators: this.deps.validators, maxEntries, language, packsFor: this.deps.packsFor,
+    });
     const existing = await this.original(accepted);
     if (existing) return existing;
     const claimId = randomUUID();

@@ -7,14 +7,18 @@ import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, invalid } from '../fhir/outcomes.js';
-import type { SchemaValidator } from '../validation/schema-validator.js';
+import type { Conformance, ConformanceRequest } from '../validation/conformance.js';
+import { languageOf, type Language } from '../validation/rules.js';
+import type { ParticipantRegistry } from '../participants/registry.js';
 import { hasErrors } from '../validation/validators.js';
 import { ClaimService } from './claim-service.js';
 import type { StoredResponse } from './claim-service.js';
 
 export interface ClaimRoutesDeps {
   readonly service: ClaimService;
-  readonly schema: SchemaValidator;
+  readonly conformance: Conformance;
+  readonly registry: ParticipantRegistry;
+  readonly defaultLanguage: Language;
   readonly idempotency: IdempotencyStore;
   readonly publicBaseUrl?: string;
   readonly body: express.RequestHandler[];
@@ -29,7 +33,7 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
     fhirRoute(handler, { scope, idempotent }, deps);
 
   router.post('/fhir/Claim/$submit', deps.body, route(async (req) => {
-    const answer = await deps.service.submit(req.body, req.caller);
+    const answer = await deps.service.submit(req.body, req.caller, languageOf(req.header('accept-language'), deps.defaultLanguage));
     return { status: 202, resource: answer.claimResponse, location: `${req.baseUrl}/fhir/Claim/${answer.claimId}` };
   }, 'system/Claim.write', true));
 
@@ -53,7 +57,10 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   }, 'system/ClaimResponse.read'));
 
   router.post('/fhir/ClaimResponse', deps.body, route(async (req) => {
-    const answer = checkClaimResponse(req.body, deps.schema);
+    const insurer = req.caller.kind === 'insurer' ? await deps.registry.get(req.caller.participantId) : undefined;
+    const answer = checkClaimResponse(req.body, deps.conformance, {
+      language: languageOf(req.header('accept-language'), deps.defaultLanguage), packs: deps.conformance.packsInForce(insurer?.profilePacks),
+    });
     const claimId = /(?:^|\/)Claim\/([^/]+)$/.exec(answer.request?.reference ?? '')?.[1];
     if (!claimId) {
       throw gatewayError('claim-response-request', 'ClaimResponse.request must reference the gateway claim: Claim/{id}', 'ClaimResponse.request');
@@ -68,11 +75,11 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   return router;
 }
 
-function checkClaimResponse(body: Record<string, unknown>, schema: SchemaValidator): ClaimResponse {
+function checkClaimResponse(body: Record<string, unknown>, conformance: Conformance, request: ConformanceRequest): ClaimResponse {
   if (body.resourceType !== 'ClaimResponse') {
     throw gatewayError('resource-type', `Expected a ClaimResponse, got ${typeof body.resourceType === 'string' ? body.resourceType : 'no resourceType'}`, 'resourceType');
   }
-  const issues = schema.validate(body, 'ClaimResponse');
+  const issues = conformance.validate(body, { ...request, expression: 'ClaimResponse' });
   if (hasErrors(issues)) throw invalid(issues);
   return body as unknown as ClaimResponse;
 }

@@ -8,7 +8,7 @@ import {
   scenarioMix,
   type DemoScenario,
 } from './demo-claims.js';
-import { SchemaValidator } from '../validation/schema-validator.js';
+import { Conformance } from '../validation/conformance.js';
 
 const NOW = new Date('2025-06-15T09:30:00.000Z');
 const OPTIONS = { count: 40, seed: 1, runId: '20250615093000000' };
@@ -168,15 +168,17 @@ describe('buildClaimBundle', () => {
     expect((entries[2]?.resource as Coverage).status).toBe('active');
   });
 
-  test('passes the FHIR R4 schema the gateway validates against (no unknown elements)', async () => {
-    const schema = await SchemaValidator.load();
+  test('meets FHIR R4 and the packs in force for the demo insurers (no unknown elements)', async () => {
+    const conformance = await Conformance.load();
+    const packs = conformance.packsInForce([{ pack: 'demo-ipm', version: '1.0.0' }], NOW);
+    expect(packs.map((p) => p.pack)).toEqual(['passerelle-base', 'demo-ipm']);
     for (const s of scenarios) {
       const bundle = buildClaimBundle(s, NOW) as unknown as Record<string, unknown>;
-      expect(schema.validate(bundle, 'Bundle').filter((i) => i.severity === 'error')).toEqual([]);
+      expect(conformance.validate(bundle, { expression: 'Bundle', packs }).filter((i) => i.severity === 'error')).toEqual([]);
     }
     const { bundle, claim } = parts(scenarios[0]!);
     const unknownElement = { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...claim, charge: 1 } }, ...bundle.entry!.slice(1)] };
-    expect(schema.validate(unknownElement as unknown as Record<string, unknown>, 'Bundle')).not.toEqual([]);
+    expect(conformance.validate(unknownElement, { packs }).map((i) => i.expression?.[0])).toContain('Bundle.entry[0].resource.charge');
   });
 
   test('a hospital claim is institutional, a clinic claim professional', () => {

@@ -22,7 +22,7 @@ export const GATEWAY_ERRORS = {
   'resource-type': 422,
   'bundle-type': 422,
   'bundle-first-entry': 422,
-  'schema': 422,
+  'validation': 422,
   'reference-unresolved': 422,
   'claim-identifier-missing': 422,
   'provider-not-caller': 422,
@@ -62,7 +62,7 @@ export interface IssueSpec {
 const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-malformed': 'structure', 'json-too-deep': 'too-costly', 'json-array-too-long': 'too-costly', 'json-forbidden-key': 'security',
   'json-not-object': 'structure', 'jwe-invalid': 'security', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
-  'schema': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
+  'validation': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'signature-invalid': 'security', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
   'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',

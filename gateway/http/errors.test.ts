@@ -18,10 +18,10 @@ const codeOf = (body: { issue: Array<{ details: { coding: Array<{ code: string }
 
 describe('errorHandler', () => {
   it('sends an OperationOutcomeError as it is', async () => {
-    const res = await request(appThrowing(gatewayError('schema', 'bad'))).get('/boom');
+    const res = await request(appThrowing(gatewayError('validation', 'bad'))).get('/boom');
     expect(res.status).toBe(422);
     expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
-    expect(codeOf(res.body)).toBe('schema');
+    expect(codeOf(res.body)).toBe('validation');
   });
 
   it('turns an unexpected error into a generic 500 that does not leak its message', async () => {

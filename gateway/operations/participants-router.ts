@@ -28,7 +28,7 @@ export interface ParticipantAdminDeps {
 function view(p: Participant, clients: ClientRecord[]) {
   return {
     id: p.id, kind: p.kind, name: p.name, status: p.status, organization: p.organization, endpoints: p.endpoints,
-    adapter: p.adapter ?? null, adapterSettings: p.adapterSettings, delivery: p.delivery, profilePack: p.profilePack ?? null,
+    adapter: p.adapter ?? null, adapterSettings: p.adapterSettings, delivery: p.delivery, profilePacks: p.profilePacks,
     callbackUrl: p.callbackUrl ?? null, hasCallbackSecret: Boolean(p.callbackSecret),
     clients: clients.map((c) => ({
       clientId: c.clientId, active: c.active, scopes: c.scopes, hasSecret: c.hasSecret, jwksUrl: c.jwksUrl ?? null,

@@ -23,8 +23,15 @@ const editable = {
   name: z.string().min(1).max(200),
   adapter: z.string().optional(),
   adapterSettings: z.record(z.string(), z.unknown()).optional(),
-  /** Insurers: the profile pack (canonical URL, optionally |version) their claims are validated against. */
-  profilePack: z.string().min(1).max(500).optional(),
+  /**
+   * Insurers: their profile pack versions (profiles/<pack>/<version>) and the date each takes effect;
+   * the base pack applies to everyone (docs/profiles.md).
+   */
+  profilePacks: z.array(z.strictObject({
+    pack: z.string().regex(/^[a-z0-9-]{1,64}$/, 'a pack id: lower-case letters, digits and -'),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a version such as 1.0.0'),
+    from: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  })).max(20).optional(),
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
   callbackSecret: z.string().min(16).optional(),
   /** Pushes to this participant are encrypted (JWE) to the "enc" key its client registered. */

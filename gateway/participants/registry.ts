@@ -5,6 +5,7 @@
  */
 import type { Endpoint, Organization } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database.js';
+import type { PackScheduleEntry } from '../validation/packs.js';
 
 /** Identifier system of participants, in claims and in tokens. */
 export const PARTICIPANT_SYSTEM = 'urn:passerelle:participant';
@@ -27,8 +28,8 @@ export interface Participant {
   readonly callbackSecret?: string;
   /** Insurers: how hard the gateway may press them. */
   readonly delivery: DeliverySettings;
-  /** Insurers: the profile pack their claims are validated against. */
-  readonly profilePack?: string;
+  /** Insurers: their profile pack versions and when each takes effect (the base pack applies to all). */
+  readonly profilePacks: readonly PackScheduleEntry[];
   /** Own limits; unset values fall back to the gateway's defaults. */
   readonly limits: ParticipantLimitSettings;
   /** Pushes to this participant are encrypted to its registered "enc" key. */
@@ -65,7 +66,7 @@ export interface ParticipantInput {
   readonly callbackUrl?: string;
   readonly callbackSecret?: string;
   readonly delivery?: DeliverySettings;
-  readonly profilePack?: string;
+  readonly profilePacks?: readonly PackScheduleEntry[];
   readonly limits?: ParticipantLimitSettings;
   readonly encryptPayloads?: boolean;
 }
@@ -81,7 +82,7 @@ interface ParticipantRow {
   adapter_settings: Record<string, unknown>;
   callback_secret: string | null;
   delivery_settings: DeliverySettings;
-  profile_pack: string | null;
+  profile_packs: PackScheduleEntry[];
   limits: ParticipantLimitSettings;
   encrypt_payloads: boolean;
   created_at: Date;
@@ -132,15 +133,15 @@ export class ParticipantRegistry {
     const endpoints = endpointsFor(input);
     const organization = organizationFor(input, endpoints);
     await tx.query(
-      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_pack, limits, encrypt_payloads)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11, $12::jsonb, $13)
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_packs, limits, encrypt_payloads)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13)
        on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
          organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
          adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret,
-         delivery_settings = excluded.delivery_settings, profile_pack = excluded.profile_pack, limits = excluded.limits,
+         delivery_settings = excluded.delivery_settings, profile_packs = excluded.profile_packs, limits = excluded.limits,
          encrypt_payloads = excluded.encrypt_payloads, updated_at = now()`,
       [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
-        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), input.profilePack ?? null, JSON.stringify(input.limits ?? {}), input.encryptPayloads ?? false],
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), JSON.stringify(input.profilePacks ?? []), JSON.stringify(input.limits ?? {}), input.encryptPayloads ?? false],
     );
     this.cache.delete(input.id);
   }
@@ -160,7 +161,7 @@ function fromRow(row: ParticipantRow): Participant {
     callbackUrl: callback?.address,
     callbackSecret: row.callback_secret ?? undefined,
     delivery: row.delivery_settings ?? {},
-    profilePack: row.profile_pack ?? undefined,
+    profilePacks: row.profile_packs ?? [],
     limits: row.limits ?? {},
     encryptPayloads: row.encrypt_payloads ?? false,
     createdAt: new Date(row.created_at),

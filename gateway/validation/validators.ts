@@ -1,15 +1,19 @@
 /**
- * The validators a submission runs, as a list in order (schema now; profile packs and business rules
- * join as further items). Each returns every issue it finds, never only the first; a validator that
- * crashes is a 500 for the request, never a pass and never a 4xx.
+ * The validators a submission runs, as a list in order (R4 conformance and the packs in force;
+ * further rule packs join as further items). Each returns every issue it finds, never only the
+ * first; a validator that crashes is a 500 for the request, never a pass and never a 4xx.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { SchemaValidator } from './schema-validator.js';
+import type { Conformance } from './conformance.js';
+import type { PackVersion } from './packs.js';
+import type { Language } from './rules.js';
 
-/** What a validator sees: the parsed resource and the FHIRPath of its root. */
+/** What a validator sees: the parsed resource, the FHIRPath of its root, the reader's language and the packs in force. */
 export interface ValidationTarget {
   readonly resource: Record<string, unknown>;
   readonly expression: string;
+  readonly language: Language;
+  readonly packs: readonly PackVersion[];
 }
 
 /** One item of the validator list. */
@@ -18,9 +22,12 @@ export interface ResourceValidator {
   validate(target: ValidationTarget): OperationOutcomeIssue[] | Promise<OperationOutcomeIssue[]>;
 }
 
-/** The base FHIR R4 structural check. */
-export function schemaValidator(schema: SchemaValidator): ResourceValidator {
-  return { name: 'fhir-r4-schema', validate: ({ resource, expression }) => schema.validate(resource, expression) };
+/** FHIR R4 conformance and the profiles of the packs in force, for the resource and everything inside it. */
+export function conformanceValidator(conformance: Conformance): ResourceValidator {
+  return {
+    name: 'fhir-r4-and-packs',
+    validate: ({ resource, expression, language, packs }) => conformance.validate(resource, { expression, language, packs }),
+  };
 }
 
 /** Runs every validator in order and returns all their issues. */

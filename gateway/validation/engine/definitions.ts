@@ -149,3 +149,14 @@ async function loadCore(): Promise<CoreDefinitions> {
   }
   return { structures, valueSets, codeSystems };
 }
+
+/** Compares dotted versions numerically ("1.10.0" after "1.9.0"). */
+export function compareVersions(a: string | undefined, b: string | undefined): number {
+  const pa = (a ?? '').split('.').map(Number);
+  const pb = (b ?? '').split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

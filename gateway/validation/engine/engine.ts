@@ -10,7 +10,7 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { GATEWAY_ERROR_SYSTEM } from '../../fhir/outcomes.js';
 import { CORE_INVARIANTS, STRUCTURAL_RULES, VALIDATION_RULE_SYSTEM, invariantIssueType, ruleMessage, type Language, type StructuralRule } from '../rules.js';
 import { PRIMITIVE_TYPES, compileStructure, type CompiledStructure, type ElementNode } from './compile.js';
-import type { CoreDefinitions, StructureDefinitionLite, Terminology } from './definitions.js';
+import { compareVersions, type CoreDefinitions, type StructureDefinitionLite, type Terminology } from './definitions.js';
 import { compileInvariant, type CompiledInvariant } from './invariants.js';
 import { ValueSetIndex } from './terminology.js';
 import { versionHallmarks } from './version-hallmarks.js';
@@ -745,14 +745,4 @@ function matchesPattern(value: unknown, pattern: unknown): boolean {
   if (Array.isArray(pattern)) return Array.isArray(value) && pattern.every((p) => value.some((v) => matchesPattern(v, p)));
   if (isObject(pattern)) return isObject(value) && Object.entries(pattern).every(([k, p]) => matchesPattern(value[k], p));
   return value === pattern;
-}
-
-function compareVersions(a: string | undefined, b: string | undefined): number {
-  const pa = (a ?? '').split('.').map(Number);
-  const pb = (b ?? '').split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }

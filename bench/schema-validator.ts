@@ -3,9 +3,12 @@
  * precompiled at build time (scripts/build-schema-validators.mjs) and dispatched by resourceType. Bundle
  * entries and contained resources are validated one by one by their own type, never through the schema's
  * root oneOf (slow, and hundreds of useless errors).
+ *
+ * The gateway no longer uses it (gateway/validation/engine does R4 conformance); it is kept as the
+ * schema-only baseline of the validation benchmark.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../fhir/outcomes.js';
+import { issue } from '../gateway/fhir/outcomes.js';
 
 interface AjvError {
   instancePath: string;
@@ -25,7 +28,7 @@ export class SchemaValidator {
 
   /** Loads the validators built by `npm run build` (or `npm test`). */
   static async load(): Promise<SchemaValidator> {
-    const modulePath = '../../profiles/generated/r4-schema-validators.js';
+    const modulePath = '../profiles/generated/r4-schema-validators.js';
     try {
       const validators = (await import(modulePath)) as Record<string, CompiledValidator>;
       return new SchemaValidator(validators);

@@ -36,6 +36,7 @@ import { fhirJsonBody } from './http/fhir-body.js';
 import { IdempotencyStore } from './http/idempotency.js';
 import type { ParticipantLimits } from './http/participant-limits.js';
 import type { Conformance } from './validation/conformance.js';
+import { conformanceRouter, validateRouter } from './validation/router.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -81,9 +82,11 @@ export function createApp(deps: AppDeps): express.Express {
     ...deps, keySets, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     limitTokenRequests: (address) => deps.limits.consume(`token:${address}`, deps.config.limits.tokenRequestsPerMinute),
   }));
+  app.use(conformanceRouter({ conformance: deps.conformance, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
   const verifyReply = (req: FhirRequest) => verifyReplySignature(req.caller.clientId, req.rawBody ?? Buffer.alloc(0), req.header(REPLY_JWS_HEADER), { clients: deps.clients, keySets });
   app.use(claimRouter({ service: deps.claims, conformance: deps.conformance, registry: deps.registry, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));
+  app.use(validateRouter({ conformance: deps.conformance, registry: deps.registry, idempotency, defaultLanguage: deps.config.defaultLanguage, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     checkAdapter: (name, settings) => deps.adapters.get(name).checkSettings(settings),

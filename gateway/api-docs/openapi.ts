@@ -2,7 +2,7 @@
  * The OpenAPI 3 description of every endpoint, served at /openapi.json and browsable at /docs. A test
  * checks it against the routes the app really has, both ways.
  */
-type Operation = { summary: string; tag: string; auth?: 'bearer' | 'none'; scope?: string; body?: 'fhir' | 'form' | 'json'; query?: string[]; ok: string; errors?: number[] };
+export type Operation = { summary: string; tag: string; auth?: 'bearer' | 'none'; scope?: string; body?: 'fhir' | 'form' | 'json'; query?: string[]; ok: string; errors?: number[] };
 
 const FHIR = 'application/fhir+json';
 const ops: Record<string, Record<string, Operation>> = {
@@ -20,6 +20,15 @@ const ops: Record<string, Record<string, Operation>> = {
     post: { summary: "An insurer's answer to a claim addressed to it (signed with Passerelle-JWS when it registered keys). Honours Idempotency-Key", tag: 'Claims', scope: 'system/ClaimResponse.write', body: 'fhir', ok: '201', errors: [401, 404, 422] },
   },
   '/fhir/ClaimResponse/{id}': { get: { summary: 'One ClaimResponse', tag: 'Claims', scope: 'system/ClaimResponse.read', ok: '200', errors: [401, 404, 410] } },
+  '/fhir/$validate': { post: { summary: 'Validate a resource or Bundle (or Parameters with resource and profile) against FHIR R4, the base pack and, with ?insurer=, that insurer\'s packs in force; ?profile= adds a profile. 200 with every issue', tag: 'Validation', scope: 'any participant', body: 'fhir', query: ['profile', 'insurer'], ok: '200', errors: [400, 401, 413, 415, 422] } },
+  '/fhir/{type}/$validate': { post: { summary: 'Validate a resource of this type (as /fhir/$validate)', tag: 'Validation', scope: 'any participant', body: 'fhir', query: ['profile', 'insurer'], ok: '200', errors: [400, 401, 404, 413, 415, 422] } },
+  '/fhir/metadata': { get: { summary: 'The CapabilityStatement: resources, operations, supported profiles, security', tag: 'Validation', auth: 'none', ok: '200' } },
+  '/fhir/StructureDefinition': { get: { summary: 'Published profiles of the packs, by url (url|version accepted), version or name', tag: 'Validation', auth: 'none', query: ['url', 'version', 'name'], ok: '200' } },
+  '/fhir/StructureDefinition/{id}': { get: { summary: 'A published profile (newest version)', tag: 'Validation', auth: 'none', ok: '200', errors: [404] } },
+  '/fhir/ValueSet': { get: { summary: 'Published value sets of the packs, by url, version or name', tag: 'Validation', auth: 'none', query: ['url', 'version', 'name'], ok: '200' } },
+  '/fhir/ValueSet/{id}': { get: { summary: 'A published value set (newest version)', tag: 'Validation', auth: 'none', ok: '200', errors: [404] } },
+  '/fhir/CodeSystem': { get: { summary: 'Published code systems of the packs, by url, version or name', tag: 'Validation', auth: 'none', query: ['url', 'version', 'name'], ok: '200' } },
+  '/fhir/CodeSystem/{id}': { get: { summary: 'A published code system (newest version)', tag: 'Validation', auth: 'none', ok: '200', errors: [404] } },
   '/fhir/AuditEvent': { get: { summary: 'The audit trail (operators: everything; participants: their own records)', tag: 'Audit', scope: 'system/AuditEvent.read', query: ['entity', 'agent', 'date', '_count', '_offset'], ok: '200', errors: [400, 401] } },
   '/admin/dead-letters': { get: { summary: 'Dead letters, most recent first', tag: 'Operator', scope: 'admin', query: ['insurer', '_count', '_offset'], ok: '200' } },
   '/admin/dead-letters/replay': { post: { summary: 'Replay dead letters in bulk: {"claims": [...]} or {"all": true, "insurer"?}', tag: 'Operator', scope: 'admin', body: 'json', ok: '200' } },
@@ -61,6 +70,11 @@ function operation(path: string, method: string, op: Operation) {
       ...Object.fromEntries((op.errors ?? []).map((s) => [String(s), { description: statusText[s] ?? 'Error', content: { [FHIR]: { schema: { $ref: '#/components/schemas/OperationOutcome' } } } }])),
     },
   };
+}
+
+/** Every described route (the CapabilityStatement is derived from the FHIR ones). */
+export function describedRoutes(): Array<{ readonly path: string; readonly method: string; readonly operation: Operation }> {
+  return Object.entries(ops).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
 }
 
 /** The OpenAPI document. */

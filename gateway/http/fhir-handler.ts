@@ -32,7 +32,8 @@ export type FhirHandler = (req: FhirRequest) => Promise<FhirAnswer>;
 
 /** Options of one route. */
 export interface RouteOptions {
-  readonly scope: string;
+  /** The scope the caller's token must carry; absent: any authenticated participant (e.g. $validate). */
+  readonly scope?: string;
   /** POSTs honour Idempotency-Key. */
   readonly idempotent?: boolean;
   /** Answers are plain JSON (the operator API), not FHIR. Errors stay OperationOutcomes. */
@@ -46,7 +47,7 @@ export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { i
   return async (req: Request, res: Response, _next: NextFunction) => {
     const caller = req.caller;
     if (!caller) throw gatewayError('unauthenticated', 'A bearer token is required');
-    if (!caller.scopes.has(options.scope)) {
+    if (options.scope !== undefined && !caller.scopes.has(options.scope)) {
       throw gatewayError('insufficient-scope', `This operation needs the scope ${options.scope}`);
     }
     const request: FhirRequest = {

@@ -468,12 +468,9 @@ export class ValidationEngine {
   }
 
   private checkCount(walk: Walk, count: number, checks: ProfileChecks, name: string, path: string, profile: Profile): void {
-    if (checks.min !== undefined && count < checks.min) {
-      this.report(walk, 'fhir-cardinality-min', path, { element: `${name} (${profile.structure.sd.url})`, min: checks.min });
-    }
-    if (checks.max !== undefined && count > checks.max) {
-      this.report(walk, 'fhir-cardinality-max', path, { element: `${name} (${profile.structure.sd.url})`, count, max: checks.max });
-    }
+    const by = this.say(walk, ` by the profile ${profile.structure.sd.url}`, ` selon le profil ${profile.structure.sd.url}`);
+    if (checks.min !== undefined && count < checks.min) this.report(walk, 'fhir-cardinality-min', path, { element: name, min: checks.min, profile: by });
+    if (checks.max !== undefined && count > checks.max) this.report(walk, 'fhir-cardinality-max', path, { element: name, count, max: checks.max, profile: by });
   }
 
   private checkSlices(walk: Walk, values: ElementValue[], node: ElementNode, profile: Profile, path: string): void {

@@ -157,3 +157,24 @@ describe('published conformance resources', () => {
     expect(rules(answer).filter((r) => r.severity === 'error')).toEqual([]);
   });
 });
+
+describe('submission uses the same engine', () => {
+  it('accepts a claim with warnings and returns them in the queued ClaimResponse, in the caller\'s language', async () => {
+    const bundle = claimBundle(undefined, { identifier: 'CLM-VALIDATE-WARNINGS' });
+    const claim = bundle.entry![0]!.resource as unknown as { item: Array<{ productOrService: { coding: Array<{ code: string }> } }>; meta?: unknown };
+    claim.item[0]!.productOrService.coding[0]!.code = 'CONS99'; // in the tariff's system, not in its value set: extensible binding
+    claim.meta = { profile: ['https://example.org/StructureDefinition/hospital-claim'] };
+    const answer = await gw.submit(bundle, 'demo-clinic', { 'Accept-Language': 'fr' });
+    expect(answer.status).toBe(202);
+    const response = answer.body as unknown as { contained: Array<{ id: string; issue: Array<{ severity: string; details: { coding: Array<{ code: string }>; text: string }; expression: string[] }> }>; extension: Array<{ valueReference: { reference: string } }>; disposition: string };
+    expect(response.extension[0]!.valueReference.reference).toBe('#validation');
+    const issues = response.contained.find((c) => c.id === 'validation')!.issue;
+    expect(issues.map((i) => [i.severity, i.details.coding[1]!.code, i.expression[0]])).toEqual(expect.arrayContaining([
+      ['warning', 'fhir-binding-extensible', `${CLAIM}.item[0].productOrService`],
+      ['information', 'fhir-profile-unknown', CLAIM],
+    ]));
+    expect(issues.map((i) => i.details.text).join(' ')).toMatch(/liaison extensible/);
+    expect(response.disposition).toMatch(/warning/);
+  });
+});
+

@@ -56,7 +56,7 @@ export class ClaimService {
     const patient = accepted.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as { identifier?: ClaimResponse['patient']['identifier'][] } | undefined;
     const claimResponse = queuedResponse(randomUUID(), claim, {
       providerId: accepted.provider.id, insurerId: accepted.insurer.id, insurerName: accepted.insurer.name, patientIdentifier: patient?.identifier?.[0],
-    });
+    }, accepted.warnings);
     const job = deliveryJob(claimId, accepted.insurer.id);
     try {
       await this.deps.claims.insert({

@@ -3,7 +3,7 @@
  * delivery ends badly (the insurer refused the claim, or every attempt failed). Insurer answers are
  * the insurer's own.
  */
-import type { Claim, ClaimResponse, Resource } from '@medplum/fhirtypes';
+import type { Claim, ClaimResponse, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
 
 /** Code system of ClaimResponse.error codes written by the gateway (catalogued in docs/errors.md). */
@@ -27,14 +27,27 @@ function base(id: string, claim: Claim, providerId: string, insurerId: string): 
   };
 }
 
-/** The first answer: accepted and queued for the insurer. The patient is named by identifier when it has one. */
+/** Extension of a queued ClaimResponse pointing at the validation warnings it contains. */
+export const VALIDATION_OUTCOME_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/validation-outcome';
+
+/**
+ * The first answer: accepted and queued for the insurer. The patient is named by identifier when it has
+ * one. Validation warnings travel with it, as a contained OperationOutcome the extension points at.
+ */
 export function queuedResponse(
   id: string, claim: Claim, parties: { providerId: string; insurerId: string; insurerName: string; patientIdentifier?: ClaimResponse['patient']['identifier'] },
+  warnings: readonly OperationOutcomeIssue[] = [],
 ): ClaimResponse & { id: string } {
   return {
     ...base(id, claim, parties.providerId, parties.insurerId),
+    ...(warnings.length > 0 ? {
+      contained: [{ resourceType: 'OperationOutcome', id: 'validation', issue: [...warnings] }],
+      extension: [{ url: VALIDATION_OUTCOME_EXTENSION, valueReference: { reference: '#validation' } }],
+    } : {}),
     patient: parties.patientIdentifier ? { identifier: parties.patientIdentifier } : claim.patient,
-    disposition: `Accepted by the gateway and queued for delivery to ${parties.insurerName}`,
+    disposition: warnings.length > 0
+      ? `Accepted by the gateway with ${warnings.length} warning(s) (see the contained OperationOutcome) and queued for delivery to ${parties.insurerName}`
+      : `Accepted by the gateway and queued for delivery to ${parties.insurerName}`,
   };
 }
 

@@ -1,6 +1,9 @@
 // Business rules of passerelle-base, written in FHIRPath. Every key has a French message in
 // ../../messages-fr.json. Expressions are evaluated on the resource they are attached to; %context is
-// that resource (fhirpath.js and the HL7 validator both define it).
+// that resource (fhirpath.js and the HL7 validator both define it; fhirpath.js only knows %resource when
+// the caller passes it). Each expression gives true or false, never an empty result.
+// "a.exclude(b).empty()" rather than "a.subsetOf(b)": fhirpath.js 4.11 answers false when a holds
+// duplicates (two items pointing at the same diagnosis), as it first compares the collection sizes.
 
 // ---- Claim
 
@@ -37,22 +40,22 @@ Expression: "insurer.all(reference.exists() or identifier.value.exists()) and pr
 Invariant: pas-claim-diagnosis-ref
 Description: "Every Claim.item.diagnosisSequence must be the sequence of a Claim.diagnosis of the same claim."
 Severity: #error
-Expression: "item.diagnosisSequence.subsetOf(diagnosis.sequence)"
+Expression: "item.diagnosisSequence.exclude(diagnosis.sequence).empty()"
 
 Invariant: pas-claim-careteam-ref
 Description: "Every Claim.item.careTeamSequence must be the sequence of a Claim.careTeam member of the same claim."
 Severity: #error
-Expression: "item.careTeamSequence.subsetOf(careTeam.sequence)"
+Expression: "item.careTeamSequence.exclude(careTeam.sequence).empty()"
 
 Invariant: pas-claim-information-ref
 Description: "Every Claim.item.informationSequence must be the sequence of a Claim.supportingInfo of the same claim."
 Severity: #error
-Expression: "item.informationSequence.subsetOf(supportingInfo.sequence)"
+Expression: "item.informationSequence.exclude(supportingInfo.sequence).empty()"
 
 Invariant: pas-claim-procedure-ref
 Description: "Every Claim.item.procedureSequence must be the sequence of a Claim.procedure of the same claim."
 Severity: #error
-Expression: "item.procedureSequence.subsetOf(procedure.sequence)"
+Expression: "item.procedureSequence.exclude(procedure.sequence).empty()"
 
 Invariant: pas-claim-service-dates
 Description: "The service dates of the items (Claim.item.servicedDate, Claim.item.servicedPeriod) must fall within Claim.billablePeriod, compared day by day. Widen the billable period or correct the service date."
@@ -88,7 +91,7 @@ Expression: "payor.all(reference.exists() or identifier.value.exists())"
 Invariant: pas-bundle-references
 Description: "Every urn:uuid: or urn:oid: reference inside the bundle must be the fullUrl of one of its entries: add the missing entry or correct the reference."
 Severity: #error
-Expression: "entry.resource.descendants().ofType(Reference).reference.where(startsWith('urn:uuid:') or startsWith('urn:oid:')).subsetOf(entry.fullUrl)"
+Expression: "entry.resource.descendants().ofType(Reference).reference.where(startsWith('urn:uuid:') or startsWith('urn:oid:')).exclude(entry.fullUrl).empty()"
 
 Invariant: pas-bundle-payor
 Description: "When the bundle starts with a Claim, the Coverage of its focal insurance (when it is an entry of the bundle) must name the claim's insurer among its payors: same reference, or same identifier system and value."

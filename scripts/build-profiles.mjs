@@ -304,10 +304,9 @@ async function main(argv) {
 }
 
 if (isMainThread && process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv).then((code) => {
-    process.exitCode = code;
-  }, (err) => {
+  // Exit explicitly: nothing the build started is left to wait for (the workers have ended).
+  main(process.argv).then((code) => process.exit(code), (err) => {
     console.error(err?.stack ?? String(err));
-    process.exitCode = 2;
+    process.exit(2);
   });
 }

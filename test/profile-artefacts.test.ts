@@ -207,6 +207,14 @@ describe('profile packs', () => {
     }
   });
 
+  test('docs/profiles.md names every pack version and every invariant key', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'profiles.md'), 'utf8');
+    for (const pack of packs) {
+      expect({ pack: pack.pack, version: pack.version, named: doc.includes(`| ${pack.pack} | ${pack.version} |`) }).toEqual({ pack: pack.pack, version: pack.version, named: true });
+      for (const key of new Set(invariantsOf(pack).map((i) => i.key))) expect({ key, documented: doc.includes(`\`${key}\``) }).toEqual({ key, documented: true });
+    }
+  });
+
   test('a key shared by versions of a pack keeps its French message (the engine looks messages up by key)', () => {
     const messages = new Map<string, unknown>();
     for (const pack of packs) {

@@ -117,6 +117,21 @@ async function compilePack({ dir, cacheDir, verbose }) {
   utils.errorsAndWarnings.shouldTrack = true;
   utils.logger.transports[0].silent = !verbose;
 
+  const where = (e) => (e.input ? `${path.relative(ROOT, e.input)}${e.location ? `:${e.location.startLine}` : ''}: ` : '');
+  const report = (files, extra = []) => ({
+    files,
+    errors: [...utils.errorsAndWarnings.errors.map((e) => `${where(e)}${e.message}`), ...extra],
+    warnings: utils.errorsAndWarnings.warnings.map((e) => `${where(e)}${e.message}`),
+  });
+  try {
+    return report(await runSushi({ dir, cacheDir, utils, fhirdefs, sushiExport, DiskBasedPackageCache, loadPredefinedResources, offline }));
+  } catch (err) {
+    // SUSHI logs the reason before it throws (e.g. a sushi-config.yaml that does not parse).
+    return report({}, [`SUSHI stopped: ${err?.message || String(err)}`]);
+  }
+}
+
+async function runSushi({ dir, cacheDir, utils, fhirdefs, sushiExport, DiskBasedPackageCache, loadPredefinedResources, offline }) {
   const inputDir = path.join(dir, 'input', 'fsh');
   const config = utils.readConfig(dir);
   if (config.FSHOnly !== true) {
@@ -134,10 +149,11 @@ async function compilePack({ dir, cacheDir, verbose }) {
   await loadPredefinedResources(defs, path.join(dir, 'input'), dir, config.parameters);
   defs.optimize();
   if (defs.fishForFHIR('StructureDefinition', utils.Type.Resource) == null) {
-    utils.logger.error(`hl7.fhir.r4.core#4.0.1 is not in ${cacheDir}: run node scripts/fhir-package-cache.mjs`);
+    utils.logger.error(`hl7.fhir.r4.core#4.0.1 is not in ${cacheDir}: run node scripts/fhir-package-cache.mjs --force`);
+    return {};
   }
   const outPackage = sushiExport.exportFHIR(tank, defs);
-  const fshSource = readFsh(inputDir);
+  const authorsDate = /\^date\s*=/.test(readFsh(inputDir));
   const files = {};
   const all = [
     ...outPackage.profiles, ...outPackage.extensions, ...outPackage.logicals, ...outPackage.resources,
@@ -145,17 +161,9 @@ async function compilePack({ dir, cacheDir, verbose }) {
     ...outPackage.instances.filter((i) => i._instanceMeta.usage !== 'Inline'),
   ];
   for (const resource of all) {
-    const json = resource.toJSON(true);
-    const authoredDate = new RegExp(`\\^date\\s*=`).test(fshSource) && json.date !== undefined;
-    files[resource.getFileName()] = normalise(json, { authoredDate });
+    files[resource.getFileName()] = normalise(resource.toJSON(true), { authoredDate: authorsDate });
   }
-  const { errors, warnings } = utils.errorsAndWarnings;
-  const where = (e) => (e.input ? `${path.relative(ROOT, e.input)}${e.location ? `:${e.location.startLine}` : ''}: ` : '');
-  return {
-    files,
-    errors: errors.map((e) => `${where(e)}${e.message}`),
-    warnings: warnings.map((e) => `${where(e)}${e.message}`),
-  };
+  return files;
 }
 
 function readFsh(dir) {

@@ -129,7 +129,7 @@ describe('Idempotency-Key on $submit', () => {
     delete (bundle.entry![0]!.resource as Claim).identifier;
     const body = JSON.stringify(bundle);
     const first = await submit(body, key);
-    expectOutcome(first, 422, 'claim-identifier-missing');
+    expectOutcome(first, 422, 'validation');
     const again = await submit(body, key);
     expect(again.status).toBe(422);
     expect(again.body).toEqual(first.body);

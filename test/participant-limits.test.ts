@@ -43,11 +43,11 @@ describe('limits per participant', () => {
     (bigger.entry[0] as { resource: { text?: unknown } }).resource.text = { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(4000)}</div>` };
     expectOutcome(await gw.submit(bigger, 'small-clinic'), 413, 'body-too-large');
     const more = claimBundle(undefined, { provider: 'small-clinic' }) as Bundle & { entry: unknown[] };
-    more.entry.push({ fullUrl: 'urn:uuid:5b0c6f0e-3f1d-4b8e-9a55-0c1a2b3c4d99', resource: { resourceType: 'Practitioner' } });
+    more.entry.push({ fullUrl: 'urn:uuid:5b0c6f0e-3f1d-4b8e-9a55-0c1a2b3c4d99', resource: { resourceType: 'Practitioner', identifier: [{ system: 'urn:demo-clinic:staff', value: 'P-1' }], name: [{ family: 'Ndiaye' }] } });
     const [problem] = expectOutcome(await gw.submit(more, 'small-clinic'), 422, 'bundle-too-many-entries');
     expect(problem!.expression).toEqual(['Bundle.entry']);
     const ownFour = claimBundle() as Bundle & { entry: unknown[] }; // demo-clinic keeps the default limit (1000)
-    ownFour.entry.push({ fullUrl: 'urn:uuid:5b0c6f0e-3f1d-4b8e-9a55-0c1a2b3c4d99', resource: { resourceType: 'Practitioner' } });
+    ownFour.entry.push({ fullUrl: 'urn:uuid:5b0c6f0e-3f1d-4b8e-9a55-0c1a2b3c4d99', resource: { resourceType: 'Practitioner', identifier: [{ system: 'urn:demo-clinic:staff', value: 'P-1' }], name: [{ family: 'Ndiaye' }] } });
     expect((await gw.submit(ownFour, 'demo-clinic')).status).toBe(202);
   });
 

@@ -50,14 +50,13 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   if (hasErrors(issues)) throw invalid(issues);
   const index = new BundleIndex(bundle.entry ?? []);
   issues.push(...checkInsideReferences(claim, index));
+  // The base pack requires Claim.identifier with system and value (duplicates are recognised by it):
+  // a claim without one here means the pack was not applied, a crash (500), never an accepted claim.
   const identifier = claimIdentifier(claim);
-  if (!identifier) {
-    issues.push(issue({ error: 'claim-identifier-missing', expression: `${CLAIM}.identifier`,
-      message: 'The Claim needs an identifier with system and value: it is how duplicates are recognised' }));
-  }
+  if (!identifier) throw new Error('Claim.identifier passed validation without system and value: is the base pack loaded?');
   const provider = await resolveParty(claim.provider, 'provider', index, ctx, issues);
   const insurer = await resolveParty(claim.insurer, 'insurer', index, ctx, issues);
-  if (hasErrors(issues) || !identifier || !provider || !insurer) {
+  if (hasErrors(issues) || !provider || !insurer) {
     throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'validation', message: 'The claim could not be read', expression: CLAIM })]);
   }
   return { bundle, claim, identifier, provider, insurer, warnings: issues };

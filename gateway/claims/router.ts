@@ -7,7 +7,7 @@ import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, invalid } from '../fhir/outcomes.js';
-import type { Conformance, ConformanceRequest } from '../validation/conformance.js';
+import type { Conformance } from '../validation/conformance.js';
 import { languageOf, type Language } from '../validation/rules.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
 import { hasErrors } from '../validation/validators.js';
@@ -57,31 +57,30 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   }, 'system/ClaimResponse.read'));
 
   router.post('/fhir/ClaimResponse', deps.body, route(async (req) => {
-    const insurer = req.caller.kind === 'insurer' ? await deps.registry.get(req.caller.participantId) : undefined;
-    const answer = checkClaimResponse(req.body, deps.conformance, {
-      language: languageOf(req.header('accept-language'), deps.defaultLanguage), packs: deps.conformance.packsInForce(insurer?.profilePacks),
-    });
-    const claimId = /(?:^|\/)Claim\/([^/]+)$/.exec(answer.request?.reference ?? '')?.[1];
+    // Who may answer which claim is settled first (type, claim named, signature, visibility): a stranger
+    // learns nothing from validation messages. Then the answer is validated in full.
+    const body = req.body;
+    if (body.resourceType !== 'ClaimResponse') {
+      throw gatewayError('resource-type', `Expected a ClaimResponse, got ${typeof body.resourceType === 'string' ? body.resourceType : 'no resourceType'}`, 'resourceType');
+    }
+    const request = (body.request as { reference?: unknown } | undefined)?.reference;
+    const claimId = typeof request === 'string' ? /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(request)?.[1] : undefined;
     if (!claimId) {
       throw gatewayError('claim-response-request', 'ClaimResponse.request must reference the gateway claim: Claim/{id}', 'ClaimResponse.request');
     }
     if (req.caller.kind !== 'insurer') throw gatewayError('not-found', `Claim/${claimId} is not known`);
     await deps.verifyReply(req);
     const claim = await deps.service.visibleClaim(claimId, req.caller);
-    const { record, created } = await deps.service.recordInsurerAnswer(claim, answer);
+    const insurer = await deps.registry.get(req.caller.participantId);
+    const issues = deps.conformance.validate(body, {
+      expression: 'ClaimResponse', language: languageOf(req.header('accept-language'), deps.defaultLanguage), packs: deps.conformance.packsInForce(insurer?.profilePacks),
+    });
+    if (hasErrors(issues)) throw invalid(issues);
+    const { record, created } = await deps.service.recordInsurerAnswer(claim, body as unknown as ClaimResponse);
     return { status: created ? 201 : 200, resource: record.resource, location: `${req.baseUrl}/fhir/ClaimResponse/${record.id}` };
   }, 'system/ClaimResponse.write', true));
 
   return router;
-}
-
-function checkClaimResponse(body: Record<string, unknown>, conformance: Conformance, request: ConformanceRequest): ClaimResponse {
-  if (body.resourceType !== 'ClaimResponse') {
-    throw gatewayError('resource-type', `Expected a ClaimResponse, got ${typeof body.resourceType === 'string' ? body.resourceType : 'no resourceType'}`, 'resourceType');
-  }
-  const issues = conformance.validate(body, { ...request, expression: 'ClaimResponse' });
-  if (hasErrors(issues)) throw invalid(issues);
-  return body as unknown as ClaimResponse;
 }
 
 function searchset(responses: StoredResponse[], baseUrl: string): Bundle {

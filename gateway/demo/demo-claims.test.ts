@@ -8,7 +8,11 @@ import {
   scenarioMix,
   type DemoScenario,
 } from './demo-claims.js';
+import { fileURLToPath } from 'node:url';
 import { Conformance } from '../validation/conformance.js';
+import { readSeedFile } from '../participants/seed.js';
+
+const DEMO_SEED_FILE = fileURLToPath(new URL('./seed/demo-participants.json', import.meta.url));
 
 const NOW = new Date('2025-06-15T09:30:00.000Z');
 const OPTIONS = { count: 40, seed: 1, runId: '20250615093000000' };
@@ -170,12 +174,14 @@ describe('buildClaimBundle', () => {
 
   test('meets FHIR R4 and the packs in force for the demo insurers (no unknown elements)', async () => {
     const conformance = await Conformance.load();
-    const packs = conformance.packsInForce([{ pack: 'demo-ipm', version: '1.0.0' }], NOW);
-    expect(packs.map((p) => p.pack)).toEqual(['passerelle-base', 'demo-ipm']);
+    const seed = readSeedFile(DEMO_SEED_FILE, { sandboxUrl: 'http://sandbox' }, true);
+    const packsOf = (insurer: string) => conformance.packsInForce(seed.participants.find((p) => p.id === insurer)?.profilePacks ?? [], NOW);
+    expect(packsOf('demo-insurer').map((p) => `${p.pack}@${p.version}`)).toEqual(['passerelle-base@1.0.0', 'demo-ipm@1.0.0']);
     for (const s of scenarios) {
       const bundle = buildClaimBundle(s, NOW) as unknown as Record<string, unknown>;
-      expect(conformance.validate(bundle, { expression: 'Bundle', packs }).filter((i) => i.severity === 'error')).toEqual([]);
+      expect(conformance.validate(bundle, { expression: 'Bundle', packs: packsOf(s.insurer) }).filter((i) => i.severity === 'error')).toEqual([]);
     }
+    const packs = packsOf('demo-insurer');
     const { bundle, claim } = parts(scenarios[0]!);
     const unknownElement = { ...bundle, entry: [{ ...bundle.entry![0], resource: { ...claim, charge: 1 } }, ...bundle.entry!.slice(1)] };
     expect(conformance.validate(unknownElement, { packs }).map((i) => i.expression?.[0])).toContain('Bundle.entry[0].resource.charge');

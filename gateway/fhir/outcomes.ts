@@ -24,7 +24,6 @@ export const GATEWAY_ERRORS = {
   'bundle-first-entry': 422,
   'validation': 422,
   'reference-unresolved': 422,
-  'claim-identifier-missing': 422,
   'provider-not-caller': 422,
   'insurer-unknown': 422,
   'claim-response-request': 422,
@@ -62,7 +61,7 @@ export interface IssueSpec {
 const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'json-malformed': 'structure', 'json-too-deep': 'too-costly', 'json-array-too-long': 'too-costly', 'json-forbidden-key': 'security',
   'json-not-object': 'structure', 'jwe-invalid': 'security', 'body-too-large': 'too-costly', 'content-type': 'not-supported',
-  'validation': 'structure', 'reference-unresolved': 'not-found', 'claim-identifier-missing': 'required',
+  'validation': 'structure', 'reference-unresolved': 'not-found',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'signature-invalid': 'security', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
   'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',

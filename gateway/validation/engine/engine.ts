@@ -409,7 +409,7 @@ export class ValidationEngine {
 
   private evaluate(walk: Walk, instance: unknown, invariants: readonly CompiledInvariant[], path: string, profileUrl?: string): void {
     for (const invariant of invariants) {
-      if (invariant.holds(instance, walk.resource, walk.rootResource)) continue;
+      if (this.holds(walk, invariant, instance)) continue;
       const message = walk.language === 'fr' ? (this.french.get(invariant.key) ?? invariant.human) : invariant.human;
       this.push(walk, {
         severity: invariant.severity,
@@ -418,6 +418,20 @@ export class ValidationEngine {
         diagnostics: profileUrl ? `${message} [${invariant.key}: ${invariant.expression}] (${profileUrl})` : `${message} [${invariant.key}: ${invariant.expression}]`,
         expression: [path],
       });
+    }
+  }
+
+  /**
+   * Whether an invariant holds. FHIRPath may throw on data the structural checks already rejected (a
+   * date that is not a date): the resource is refused anyway, so the invariant is not judged. On data
+   * with no error reported, a throw is a validator crash and propagates (a 500, never a pass).
+   */
+  private holds(walk: Walk, invariant: CompiledInvariant, instance: unknown): boolean {
+    try {
+      return invariant.holds(instance, walk.resource, walk.rootResource);
+    } catch (err) {
+      if (walk.issues.some((i) => i.severity === 'error')) return true;
+      throw err;
     }
   }
 

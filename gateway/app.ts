@@ -90,6 +90,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     checkAdapter: (name, settings) => deps.adapters.get(name).checkSettings(settings),
+    checkPacks: (schedule) => {
+      const unknown = deps.conformance.catalogue.unknownEntries(schedule);
+      if (unknown.length > 0) {
+        const published = deps.conformance.catalogue.versions.map((v) => `${v.pack}@${v.version}`).join(', ');
+        throw new Error(`No published pack ${unknown.map((e) => `${e.pack}@${e.version}`).join(', ')} (published: ${published})`);
+      }
+    },
   }, body));
   app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));

@@ -106,6 +106,10 @@ describe('registry administration', () => {
       delivery: { concurrency: 5, maxPerSecond: 2, answerDeadlineMinutes: 600 }, profilePacks: [{ pack: 'demo-ipm', version: '1.0.0' }, { pack: 'demo-ipm', version: '2.0.0', from: '2027-01-01' }],
     });
     expect(updated.body).toMatchObject({ adapterSettings: { baseUrl: 'https://ipm.example/r4' }, delivery: { concurrency: 5 }, profilePacks: [{ pack: 'demo-ipm', version: '1.0.0' }, { pack: 'demo-ipm', version: '2.0.0', from: '2027-01-01' }], endpoints: [{ address: 'https://ipm.example/r4' }] });
+    const [unknownPack] = expectOutcome(await admin('PUT', '/admin/participants/new-ipm', {
+      name: 'IPM nouvelle', adapter: 'fhir', adapterSettings: { baseUrl: 'https://ipm.example/r4' }, profilePacks: [{ pack: 'demo-ipm', version: '9.9.9' }],
+    }), 422, 'participant-invalid');
+    expect(unknownPack!.details?.text).toMatch(/No published pack demo-ipm@9\.9\.9 \(published: .*demo-ipm@1\.0\.0/);
     const [problem] = expectOutcome(await admin('PUT', '/admin/participants/new-ipm', { name: 'x', adapter: 'fhir', adapterSettings: { baseUrl: 'https://a.example' }, kind: 'provider', id: 'other' }), 422, 'participant-invalid');
     expect(problem!.details?.text).toMatch(/kind, id: not accepted here/);
   });

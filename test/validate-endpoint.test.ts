@@ -178,3 +178,29 @@ describe('submission uses the same engine', () => {
   });
 });
 
+describe('pack versions roll out on a set date', () => {
+  const scheduleDemoIpm = async (from: string) => {
+    const token = await gw.token('demo-operator');
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const current = (await (await fetch(`${gw.url}/admin/participants/demo-insurer`, { headers })).json()) as Record<string, unknown>;
+    const res = await fetch(`${gw.url}/admin/participants/demo-insurer`, {
+      method: 'PUT', headers, body: JSON.stringify({
+        name: current.name, adapter: current.adapter, adapterSettings: current.adapterSettings,
+        profilePacks: [{ pack: 'demo-ipm', version: '1.0.0' }, { pack: 'demo-ipm', version: '2.0.0', from }],
+      }),
+    });
+    expect(res.status).toBe(200);
+  };
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+  it('keeps the old version working until the date, then applies the new one', async () => {
+    await scheduleDemoIpm(day(2));
+    expect((await gw.submit(claimBundle(undefined, { identifier: 'CLM-ROLLOUT-BEFORE' }))).status).toBe(202);
+    await scheduleDemoIpm(day(-1));
+    const after = await gw.submit(claimBundle(undefined, { identifier: 'CLM-ROLLOUT-AFTER' }));
+    const issues = expectOutcome(after, 422, 'validation');
+    expect(issues.map((i) => i.details?.coding?.[1]?.code)).toEqual(expect.arrayContaining(['ipm-claim-icd10', 'fhir-cardinality-min']));
+    expect(issues.map((i) => i.diagnostics).join(' ')).toMatch(/demo-ipm-claim/);
+  }, 30_000);
+});
+

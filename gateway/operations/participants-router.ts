@@ -5,6 +5,7 @@
  * checked strictly (participant-schema.ts): server-owned fields are refused, so mass assignment is
  * impossible. Secrets are never returned.
  */
+import type { PackScheduleEntry } from '../validation/packs.js';
 import express from 'express';
 import type { z } from 'zod';
 import { ADMIN_SCOPE, SCOPES_BY_KIND } from '../auth/tokens.js';
@@ -20,6 +21,8 @@ export interface ParticipantAdminDeps {
   readonly clients: ClientStore;
   readonly idempotency: IdempotencyStore;
   readonly checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => void;
+  /** Throws when a profile pack schedule names a pack version the gateway does not publish. */
+  readonly checkPacks: (schedule: readonly PackScheduleEntry[]) => void;
   readonly clientSecretsEnabled: boolean;
   readonly publicBaseUrl?: string;
 }
@@ -55,6 +58,14 @@ function checkAdapter(deps: ParticipantAdminDeps, adapter: string | undefined, s
   }
 }
 
+function checkPacks(deps: ParticipantAdminDeps, schedule: readonly PackScheduleEntry[] | undefined): void {
+  try {
+    deps.checkPacks(schedule ?? []);
+  } catch (err) {
+    throw gatewayError('participant-invalid', (err as Error).message, 'profilePacks');
+  }
+}
+
 /** The registry administration router (mounted after authentication). */
 export function participantsRouter(deps: ParticipantAdminDeps, body: express.RequestHandler[]): express.Router {
   const router = express.Router();
@@ -80,6 +91,7 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
     const input = parse(newParticipantSchema, req.body);
     if (await deps.registry.get(input.id)) throw gatewayError('participant-exists', `Participant ${input.id} already exists: update it with PUT /admin/participants/${input.id}`);
     if (input.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings);
+    checkPacks(deps, input.profilePacks);
     await deps.registry.upsert({ ...input, status: 'active' });
     return answer(201, input.id, req);
   }, true));
@@ -88,6 +100,7 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
     const existing = await found(req.params.id!);
     const input = parse(participantUpdateSchema, req.body);
     if (existing.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings);
+    checkPacks(deps, input.profilePacks);
     if (input.callbackUrl && !input.callbackSecret) throw gatewayError('participant-invalid', 'a callbackUrl needs a callbackSecret to sign pushes', 'callbackSecret');
     await deps.registry.upsert({ ...input, id: existing.id, kind: existing.kind, status: existing.status });
     return answer(200, existing.id, req);

@@ -173,8 +173,8 @@ export class ValidationEngine {
     }
   }
 
-  private visitObject(walk: Walk, obj: Json, node: ElementNode, structure: CompiledStructure, path: string, unknown?: string[]): void {
-    const owner = this.childrenOwner(node, structure);
+  private visitObject(walk: Walk, obj: Json, node: ElementNode, structure: CompiledStructure, path: string, unknown?: string[], type?: string): void {
+    const owner = this.childrenOwner(node, structure, type);
     const isResourceRoot = node === structure.root && structure.sd.kind === 'resource';
     const seenChoices = new Map<ElementNode, string[]>();
     for (const key of Object.keys(obj)) {
@@ -209,13 +209,13 @@ export class ValidationEngine {
   }
 
   /** Elements of a backbone element are in the snapshot; those of a data type in the type's own definition. */
-  private childrenOwner(node: ElementNode, structure: CompiledStructure): { node: ElementNode; structure: CompiledStructure } {
+  private childrenOwner(node: ElementNode, structure: CompiledStructure, selectedType?: string): { node: ElementNode; structure: CompiledStructure } {
     if (node.children.length > 0 || node === structure.root) return { node, structure };
     if (node.def.contentReference) {
       const target = structure.byId.get(node.def.contentReference.slice(node.def.contentReference.indexOf('#') + 1));
       if (target) return { node: target, structure };
     }
-    const type = node.def.types[0]?.code;
+    const type = selectedType ?? node.def.types[0]?.code; // a choice element's type is the one its JSON name selects
     const typeStructure = type ? this.structure(CORE_PREFIX + type) : undefined;
     return typeStructure ? { node: typeStructure.root, structure: typeStructure } : { node, structure };
   }
@@ -265,7 +265,7 @@ export class ValidationEngine {
       this.visitResource(walk, value, path, []);
       return;
     }
-    this.visitObject(walk, value, node, structure, path);
+    this.visitObject(walk, value, node, structure, path, undefined, type);
     if (type === 'Extension' && ('extension' in value) === Object.keys(value).some((k) => k.startsWith('value'))) {
       this.report(walk, 'ext-1', path);
     }

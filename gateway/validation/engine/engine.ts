@@ -64,6 +64,11 @@ interface Walk {
   readonly language: Language;
   readonly profilesFor?: (resourceType: string) => readonly string[];
   omitted: number;
+  /**
+   * An element holds more values than it may: the resource is refused, and FHIRPath invariants are no
+   * longer evaluated, whose cost grows with those values (a 10,000-item claim would cost seconds).
+   */
+  oversized: boolean;
   resource: Json;
   rootResource: Json;
   /** fullUrl → resourceType of the entries of the Bundle being walked. */
@@ -120,7 +125,7 @@ export class ValidationEngine {
   /** Every issue of a resource, its nested resources, and the profiles that apply. */
   validate(resource: unknown, options: ValidateOptions = {}): OperationOutcomeIssue[] {
     const root = isObject(resource) ? resource : {};
-    const walk: Walk = { issues: [], language: options.language ?? 'en', profilesFor: options.profilesFor, omitted: 0, resource: root, rootResource: root };
+    const walk: Walk = { issues: [], language: options.language ?? 'en', profilesFor: options.profilesFor, omitted: 0, oversized: false, resource: root, rootResource: root };
     const expression = options.expression ?? (typeof root.resourceType === 'string' ? root.resourceType : 'Resource');
     if (!isObject(resource)) this.report(walk, 'fhir-type', expression, { type: 'Resource' });
     else this.visitResource(walk, resource, expression, options.profiles ?? []);
@@ -232,7 +237,10 @@ export class ValidationEngine {
         this.report(walk, 'ele-1', at);
         return;
       }
-      if (value.length > node.max) this.report(walk, 'fhir-cardinality-max', at, { element: key, count: value.length, max: node.max });
+      if (value.length > node.max) {
+        this.report(walk, 'fhir-cardinality-max', at, { element: key, count: value.length, max: node.max });
+        walk.oversized = true;
+      }
       const extensions = obj[`_${key}`];
       value.forEach((item, i) => {
         if (item === null && Array.isArray(extensions) && isObject(extensions[i])) return;
@@ -408,6 +416,7 @@ export class ValidationEngine {
   }
 
   private evaluate(walk: Walk, instance: unknown, invariants: readonly CompiledInvariant[], path: string, profileUrl?: string): void {
+    if (walk.oversized) return;
     for (const invariant of invariants) {
       if (this.holds(walk, invariant, instance)) continue;
       const message = walk.language === 'fr' ? (this.french.get(invariant.key) ?? invariant.human) : invariant.human;
@@ -440,7 +449,6 @@ export class ValidationEngine {
   private walkProfile(walk: Walk, obj: Json, node: ElementNode, profile: Profile, path: string): void {
     const checks = profile.checks.get(node);
     if (!checks?.active) return;
-    if (node === profile.structure.root) this.evaluate(walk, obj, checks.invariants, path, profile.structure.sd.url);
     for (const child of node.children) {
       const childChecks = profile.checks.get(child);
       if (!childChecks?.active) continue;
@@ -456,6 +464,8 @@ export class ValidationEngine {
       if (child.slices.length > 0) this.checkSlices(walk, values, child, profile, path);
       for (const v of values) this.checkProfileValue(walk, v.value, v.type, child, childChecks, profile, v.path);
     }
+    // The root's invariants come last, once the cardinalities that bound their cost are known.
+    if (node === profile.structure.root) this.evaluate(walk, obj, checks.invariants, path, profile.structure.sd.url);
   }
 
   private checkProfileValue(walk: Walk, value: unknown, type: string, node: ElementNode, checks: ProfileChecks, profile: Profile, path: string): void {
@@ -484,7 +494,10 @@ export class ValidationEngine {
   private checkCount(walk: Walk, count: number, checks: ProfileChecks, name: string, path: string, profile: Profile): void {
     const by = this.say(walk, ` by the profile ${profile.structure.sd.url}`, ` selon le profil ${profile.structure.sd.url}`);
     if (checks.min !== undefined && count < checks.min) this.report(walk, 'fhir-cardinality-min', path, { element: name, min: checks.min, profile: by });
-    if (checks.max !== undefined && count > checks.max) this.report(walk, 'fhir-cardinality-max', path, { element: name, count, max: checks.max, profile: by });
+    if (checks.max !== undefined && count > checks.max) {
+      this.report(walk, 'fhir-cardinality-max', path, { element: name, count, max: checks.max, profile: by });
+      walk.oversized = true;
+    }
   }
 
   private checkSlices(walk: Walk, values: ElementValue[], node: ElementNode, profile: Profile, path: string): void {

@@ -25,7 +25,8 @@ Description: "A claim sent through Passerelle: identified by the provider (ident
 * insurance MS
 * insurance.focal MS
 * insurance.coverage MS
-* item 1..* MS
+* item 1..999 MS
+* item ^short = "The lines of the claim: at most 999, as an X12 837 institutional claim"
 * item.sequence MS
 * item.productOrService MS
 * item.productOrService from PasserelleDemoTariffVS (extensible)

@@ -27,7 +27,7 @@ const envSchema = z.object({
   TOKEN_RATE_LIMIT_PER_MINUTE: positive.default(120),
   MAX_BUNDLE_ENTRIES: positive.max(100_000).default(1000),
   JSON_MAX_DEPTH: positive.max(1000).default(64),
-  JSON_MAX_ARRAY_LENGTH: positive.max(100_000).default(10_000),
+  JSON_MAX_ARRAY_LENGTH: positive.max(100_000).default(1000),
   DELIVERY_ATTEMPTS: positive.max(100).default(10),
   DELIVERY_BACKOFF_MS: positive.default(2000),
   DELIVERY_TIMEOUT_MS: positive.default(15000),

@@ -2,8 +2,8 @@
  * Turns an untrusted request body into a JSON value the rest of the gateway can trust structurally:
  * well-formed, an object, no deeper than the configured depth, no array longer than the configured
  * length, and free of keys that alter prototypes. The walk is iterative so hostile nesting cannot
- * overflow the stack (ajv would, at ~1,000 levels). The array limit keeps schema validation cheap: ajv
- * gathers errors at a cost that grows faster than linearly (40 ms for 10,000 bad items, 3.6 s for 45,000).
+ * overflow the stack. The array limit bounds the cost of validation, whose FHIRPath invariants grow with
+ * the values they range over (about 75 ms for 1,000 identifiers, 0.75 s for 9,000 on 2 busy cores).
  */
 import { gatewayError } from './outcomes.js';
 

@@ -8,7 +8,6 @@
  * schema-only baseline of the validation benchmark.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../gateway/fhir/outcomes.js';
 
 interface AjvError {
   instancePath: string;
@@ -49,7 +48,7 @@ export class SchemaValidator {
     if (issues.length > MAX_ISSUES) {
       const omitted = issues.length - MAX_ISSUES;
       issues.length = MAX_ISSUES;
-      issues.push(issue({ error: 'schema', severity: 'warning', type: 'too-costly', message: `${omitted} more issues were not listed` }));
+      issues.push(issue({ severity: 'warning', type: 'too-costly', message: `${omitted} more issues were not listed` }));
     }
     return issues;
   }
@@ -58,7 +57,7 @@ export class SchemaValidator {
     const type = resource.resourceType;
     if (!this.knows(type)) {
       issues.push(issue({
-        error: 'schema', type: 'not-supported', expression: `${expression}.resourceType`,
+        type: 'not-supported', expression: `${expression}.resourceType`,
         message: typeof type === 'string' ? `"${type}" is not a FHIR R4 resource type` : 'resourceType is missing',
       }));
       return;
@@ -117,27 +116,38 @@ export function toFhirPath(base: string, instancePath: string): string {
   return path;
 }
 
+/** One issue with its own severity, type and location (the gateway's catalogue no longer has a code for this validator). */
+function issue(spec: { message: string; type: OperationOutcomeIssue['code']; expression?: string; severity?: 'error' | 'warning' }): OperationOutcomeIssue {
+  return {
+    severity: spec.severity ?? 'error',
+    code: spec.type,
+    details: { text: spec.message },
+    diagnostics: spec.message,
+    ...(spec.expression ? { expression: [spec.expression] } : {}),
+  };
+}
+
 function toIssue(error: AjvError, base: string): OperationOutcomeIssue {
   const at = toFhirPath(base, error.instancePath);
   const p = error.params;
   switch (error.keyword) {
     case 'required':
-      return issue({ error: 'schema', type: 'required', expression: `${at}.${String(p.missingProperty)}`, message: `Missing required element "${String(p.missingProperty)}"` });
+      return issue({ type: 'required', expression: `${at}.${String(p.missingProperty)}`, message: `Missing required element "${String(p.missingProperty)}"` });
     case 'additionalProperties':
-      return issue({ error: 'schema', type: 'structure', expression: `${at}.${String(p.additionalProperty)}`, message: `Unknown element "${String(p.additionalProperty)}"` });
+      return issue({ type: 'structure', expression: `${at}.${String(p.additionalProperty)}`, message: `Unknown element "${String(p.additionalProperty)}"` });
     case 'pattern':
     case 'type': {
       const fhirType = /#\/definitions\/([A-Za-z0-9_]+)\//.exec(error.schemaPath)?.[1];
       const expected = fhirType ? `a FHIR ${fhirType}` : `of JSON type ${String(p.type)}`;
-      return issue({ error: 'schema', type: 'value', expression: at, message: `Invalid value: expected ${expected}` });
+      return issue({ type: 'value', expression: at, message: `Invalid value: expected ${expected}` });
     }
     case 'enum':
-      return issue({ error: 'schema', type: 'code-invalid', expression: at, message: `Invalid code: expected one of ${(p.allowedValues as unknown[]).join(', ')}` });
+      return issue({ type: 'code-invalid', expression: at, message: `Invalid code: expected one of ${(p.allowedValues as unknown[]).join(', ')}` });
     case 'const':
-      return issue({ error: 'schema', type: 'value', expression: at, message: `Expected "${String(p.allowedValue)}"` });
+      return issue({ type: 'value', expression: at, message: `Expected "${String(p.allowedValue)}"` });
     case 'minItems':
-      return issue({ error: 'schema', type: 'required', expression: at, message: 'An array here must not be empty' });
+      return issue({ type: 'required', expression: at, message: 'An array here must not be empty' });
     default:
-      return issue({ error: 'schema', type: 'structure', expression: at, message: `Invalid structure (${error.keyword}: ${error.message ?? ''})` });
+      return issue({ type: 'structure', expression: at, message: `Invalid structure (${error.keyword}: ${error.message ?? ''})` });
   }
 }

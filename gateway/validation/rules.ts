@@ -92,7 +92,7 @@ export const CORE_INVARIANTS: Readonly<Record<string, string>> = {
   'cpt-2': 'Un système est obligatoire si une valeur est fournie',
   'org-1': 'L\'organisation doit avoir au moins un identifiant ou un nom',
   'pat-1': 'Un contact doit avoir un nom, un moyen de contact, une adresse ou une organisation',
-  'ces-1': 'Le code de service (SHALL) et la catégorie ne peuvent être tous deux absents',
+  'ces-1': 'Il faut une catégorie ou un code de service (productOrService), mais pas les deux',
   'inv-1': 'Un paramètre doit avoir une valeur, une ressource ou des parties, exactement l\'un des trois',
   'bdl-1': 'total n\'est permis que dans un résultat de recherche ou un historique',
   'bdl-2': 'entry.search n\'est permis que dans un résultat de recherche',

@@ -48,7 +48,7 @@ export function liteStructureDefinition(sd: Json): StructureDefinitionLite | und
   return {
     url: sd.url as string, version: sd.version as string | undefined, name: sd.name as string, type: sd.type as string,
     kind: sd.kind as string, derivation: sd.derivation as string | undefined, baseDefinition: sd.baseDefinition as string | undefined,
-    abstract: sd.abstract === true, elements: snapshot.map(liteElement),
+    abstract: sd.abstract === true, elements: snapshot.map((e) => liteElement(e, sd.kind === 'resource')),
   };
 }
 
@@ -56,11 +56,12 @@ const BEST_PRACTICE = 'http://hl7.org/fhir/StructureDefinition/elementdefinition
 const REGEX = 'http://hl7.org/fhir/StructureDefinition/regex';
 const FHIR_TYPE = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';
 
-function liteElement(e: Json): ElementDefinitionLite {
+function liteElement(e: Json, inResource: boolean): ElementDefinitionLite {
   const types = ((e.type as Json[] | undefined) ?? []).map((t) => {
     const extensions = (t.extension as Json[] | undefined) ?? [];
     const fhirType = extensions.find((x) => x.url === FHIR_TYPE)?.valueUrl as string | undefined;
-    const code = (t.code as string).startsWith('http://hl7.org/fhirpath/System.') ? (fhirType ?? 'string') : (t.code as string);
+    const isResourceId = inResource && /^[A-Z][A-Za-z]+\.id$/.test(e.path as string); // Resource.id is an id, whatever the snapshot's System.String says
+    const code = (t.code as string).startsWith('http://hl7.org/fhirpath/System.') ? (isResourceId ? 'id' : fhirType ?? 'string') : (t.code as string);
     return { code, profile: t.profile as string[] | undefined, targetProfile: t.targetProfile as string[] | undefined };
   });
   const regex = ((e.type as Json[] | undefined)?.[0]?.extension as Json[] | undefined)?.find((x) => x.url === REGEX)?.valueString as string | undefined;

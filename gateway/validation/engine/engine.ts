@@ -143,8 +143,10 @@ export class ValidationEngine {
       else this.report(walk, 'fhir-resource-type', `${path}.resourceType`, { value: typeof type === 'string' ? `"${type.slice(0, 64)}"` : 'A resource without resourceType' });
       return;
     }
-    const outer = { resource: walk.resource, bundleTypes: walk.bundleTypes };
+    const outer = { resource: walk.resource, rootResource: walk.rootResource, bundleTypes: walk.bundleTypes };
     walk.resource = resource;
+    // %rootResource is the container of a contained resource; any other resource is its own root.
+    if (!/\.contained\[\d+\]$/.test(path)) walk.rootResource = resource;
     if (type === 'Bundle') walk.bundleTypes = bundleTypes(resource);
     const structure = this.structure(CORE_PREFIX + (type as string))!;
     const unknown: string[] = [];
@@ -156,14 +158,18 @@ export class ValidationEngine {
     }
     this.applyProfiles(walk, resource, path, type as string, explicitProfiles);
     walk.resource = outer.resource;
+    walk.rootResource = outer.rootResource;
     walk.bundleTypes = outer.bundleTypes;
   }
 
   private applyProfiles(walk: Walk, resource: Json, path: string, type: string, explicit: readonly string[]): void {
     const declared = Array.isArray((resource.meta as Json | undefined)?.profile) ? ((resource.meta as Json).profile as unknown[]).filter((p): p is string => typeof p === 'string') : [];
     const wanted = [...new Set([...explicit, ...(walk.profilesFor?.(type) ?? []), ...declared])];
+    const applied = new Set<StructureDefinitionLite>();
     for (const canonical of wanted) {
       const sd = this.profile(canonical);
+      if (sd && applied.has(sd)) continue; // the same profile named twice (url and url|version) is checked once
+      if (sd) applied.add(sd);
       if (!sd) {
         const explicitlyAsked = explicit.includes(canonical);
         this.report(walk, 'fhir-profile-unknown', path, { value: canonical }, false, explicitlyAsked ? 'error' : 'information');
@@ -335,7 +341,9 @@ export class ValidationEngine {
       default: {
         if (typeof value !== 'string') return this.fail(walk, 'fhir-type', path, { type });
         const regex = this.regex(type);
-        if (regex && !regex.test(value)) return this.fail(walk, 'fhir-format', path, { type, value: value.slice(0, 80), hint: this.hint(walk, type) });
+        if ((regex && !regex.test(value)) || (DATE_TYPES.has(type) && !realDate(value))) {
+          return this.fail(walk, 'fhir-format', path, { type, value: value.slice(0, 80), hint: this.hint(walk, type) });
+        }
         if (type !== 'xhtml' && value.trim() === '') return this.fail(walk, 'ele-1', path);
         return true;
       }
@@ -676,6 +684,16 @@ export class ValidationEngine {
   }
 }
 
+const DATE_TYPES = new Set(['date', 'dateTime', 'instant']);
+
+/** The calendar day exists (the R4 regular expressions accept 1985-02-30). */
+function realDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!m) return true;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 interface ElementValue {
   readonly value: unknown;
   readonly type: string;
@@ -687,7 +705,7 @@ interface ElementValue {
 function valuesOf(obj: Json, node: ElementNode, path: string): ElementValue[] {
   const out: ElementValue[] = [];
   const collect = (key: string, type: string) => {
-    const value = obj[key];
+    const value = obj[key] ?? (obj[`_${key}`] !== undefined ? null : undefined); // a primitive given only by its extensions counts
     if (value === undefined) return;
     if (Array.isArray(value)) value.forEach((v, i) => out.push({ value: v, type, key, path: `${path}.${key}[${i}]` }));
     else out.push({ value, type, key, path: `${path}.${key}` });

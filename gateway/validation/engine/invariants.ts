@@ -56,6 +56,46 @@ const TRIVIALLY_HOLDS: Readonly<Record<string, (instance: unknown) => boolean>> 
   'bdl-11': (b) => isObject(b) && b.type !== 'document', 'bdl-12': (b) => isObject(b) && b.type !== 'message',
 };
 
+/**
+ * Invariants judged natively, because fhirpath.js cannot evaluate their published expression: dom-3
+ * uses descendants().as(canonical), which fhirpath.js refuses on collections ("Expected singleton").
+ * dom-3: every contained resource is referenced ("#id") from elsewhere in the resource, or refers to
+ * its container ("#").
+ */
+const NATIVE: Readonly<Record<string, (instance: unknown) => boolean>> = {
+  'dom-3': (resource) => {
+    if (!isObject(resource) || !Array.isArray(resource.contained)) return true;
+    const contained: unknown[] = resource.contained;
+    const outside = new Set<string>();
+    collectReferences({ ...resource, contained: undefined }, outside);
+    return contained.every((c) => {
+      if (!isObject(c) || typeof c.id !== 'string') return true;
+      if (outside.has(`#${c.id}`)) return true;
+      const inside = new Set<string>();
+      collectReferences(c, inside);
+      return inside.has('#') || contained.some((other) => other !== c && isObject(other) && referencesTo(other).has(`#${c.id}`));
+    });
+  },
+};
+
+function referencesTo(value: unknown): Set<string> {
+  const found = new Set<string>();
+  collectReferences(value, found);
+  return found;
+}
+
+/** Every Reference.reference and every canonical/uri-like string starting with "#" in a value. */
+function collectReferences(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) collectReferences(v, into);
+  } else if (isObject(value)) {
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'string' && (key === 'reference' || v.startsWith('#'))) into.add(v);
+      else collectReferences(v, into);
+    }
+  }
+}
+
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -77,10 +117,12 @@ export function compileInvariant(spec: { key: string; severity: 'error' | 'warni
     throw new Error(`Invariant ${spec.key} on ${basePath} does not compile: ${(err as Error).message}`, { cause: err });
   }
   const trivially = TRIVIALLY_HOLDS[spec.key];
+  const native = NATIVE[spec.key];
   const compiled: CompiledInvariant = {
     key: spec.key, severity: spec.severity, human: spec.human, expression,
     holds(instance, resource, rootResource) {
       if (trivially?.(instance)) return true;
+      if (native) return native(instance);
       const result = evaluate(instance, { resource, rootResource });
       // An invariant holds when it evaluates to true, or to empty (nothing to judge).
       return result.every((r) => r === true);

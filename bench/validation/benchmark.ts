@@ -5,16 +5,14 @@
  * on the R4 JSON schema. Reports time per bundle, cold start, and which errors each validator finds
  * that the other misses.
  */
-import { fileURLToPath } from 'node:url';
 import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { Conformance } from '../../gateway/validation/conformance.js';
 import { BASE_PACK } from '../../gateway/validation/packs.js';
-import { runIsolated } from '../harness/isolated.js';
-import { MIN_SAMPLES_FOR_P99, median, scoreTable, timeInterleaved, type RoundOptions, type TimingOutcome } from '../harness/measure.js';
+import { MIN_SAMPLES_FOR_P99, scoreTable, timeInterleaved, type RoundOptions, type TimingOutcome } from '../harness/measure.js';
 import type { BenchContext, Benchmark, BenchmarkResult, ComparisonTable } from '../harness/types.js';
 import { SchemaValidator } from '../schema-validator.js';
 import { compareFindings, medplumFindings, passerelleFindings, reports, schemaFindings, type Finding } from './agreement.js';
-import type { ColdStart } from './cold-start.js';
+import { coldStartTables, measureColdStarts } from './cold-starts.js';
 import { indexMedplumR4, medplumIssues, packProfiles, validateWithProfiles, whyUnevaluable, type MedplumProfiles } from './medplum.js';
 import { validationPayloads, type Payload } from './payloads.js';
 import { agreementSections, methodSection, payloadSection, type PayloadAgreement } from './report.js';
@@ -25,7 +23,6 @@ export const MEDPLUM_PROFILES = 'medplum + pack profiles';
 export const MEDPLUM_R4 = 'medplum, R4 only';
 export const AJV = 'ajv, JSON schema';
 const TARGET_RATIO = 20;
-const COLD_START_RUNS = 3;
 /**
  * Timing per payload: the first payload warms every validator up for long (JIT tiering), later ones
  * briefly (new code paths); valid payloads get more rounds than invalid variants, which are there
@@ -86,7 +83,7 @@ async function runValidationBenchmark(context: BenchContext): Promise<BenchmarkR
   }
 
   const withPack = timeTable(payloads, timings, {
-    title: 'Time to validate one bundle, with the passerelle-base pack', ours: PASSERELLE, baselines: [profiles.skipped ? MEDPLUM_R4 : MEDPLUM_PROFILES],
+    title: profiles.skipped ? 'Time to validate one bundle (passerelle-base not built: R4 only on both sides)' : 'Time to validate one bundle, with the passerelle-base pack', ours: PASSERELLE, baselines: [profiles.skipped ? MEDPLUM_R4 : MEDPLUM_PROFILES],
     notes: [
       `${PASSERELLE}: \`conformance.validate(bundle, { packs: conformance.packsInForce([]) })\`, the whole bundle in one call: R4 and passerelle-base (profiles, bindings, invariants) at every depth.`,
       profiles.skipped
@@ -160,43 +157,6 @@ function timeTable(payloads: readonly Payload[], timings: Map<string, Map<string
     rows,
     notes: [...spec.notes, ...failures.map((f) => `**${f}** (no figures for it on that payload).`)],
   });
-}
-
-async function measureColdStarts(context: BenchContext): Promise<Record<string, ColdStart[]>> {
-  const script = fileURLToPath(new URL('./cold-start.js', import.meta.url));
-  const runs: Record<string, ColdStart[]> = { passerelle: [], medplum: [], ajv: [] };
-  for (let i = 0; i < COLD_START_RUNS; i++) {
-    for (const validator of Object.keys(runs)) {
-      try {
-        runs[validator]!.push(await runIsolated<ColdStart>(script, [validator]));
-      } catch (err) {
-        context.log(`validation: cold start of ${validator} failed: ${(err as Error).message}`);
-      }
-    }
-  }
-  return runs;
-}
-
-function coldStartTables(runs: Record<string, ColdStart[]>): ComparisonTable[] {
-  const pick = (validator: string, key: 'loadMs' | 'heapMb') => {
-    const values = runs[validator]?.map((r) => r[key]) ?? [];
-    return values.length ? median(values) : null;
-  };
-  const row = (key: 'loadMs' | 'heapMb', metric: string) => ({
-    subject: 'loaded, ready to validate', metric, ours: pick('passerelle', key), baselines: { medplum: pick('medplum', key), ajv: pick('ajv', key) },
-  });
-  return [
-    scoreTable({
-      title: 'Cold start: load time', subjectLabel: 'Start-up', unit: 'ms', better: 'lower', ratioMeaning: 'faster', baselines: ['medplum', 'ajv'],
-      rows: [row('loadMs', `median of ${COLD_START_RUNS}`)],
-      notes: ['Fresh process each time; modules are imported before the clock starts. Passerelle: `await Conformance.load()` (reads the R4 core and the packs, compiles the claim types and every pack profile); medplum: indexing profiles-types.json and profiles-resources.json; ajv: importing the precompiled validators (`SchemaValidator.load()`).'],
-    }),
-    scoreTable({
-      title: 'Cold start: heap kept after loading', subjectLabel: 'Start-up', unit: 'MB', better: 'lower', ratioMeaning: 'smaller', baselines: ['medplum', 'ajv'],
-      rows: [row('heapMb', `median of ${COLD_START_RUNS}`)],
-      notes: ['Heap in use after loading and a full collection (node --expose-gc), minus the heap before loading, in the same fresh processes.'],
-    }),
-  ];
 }
 
 /** Which errors each validator finds on every bundle of a payload, and where they disagree. */

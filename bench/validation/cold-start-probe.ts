@@ -1,8 +1,9 @@
 /**
- * Cold start of one validator, run in a fresh process by the validation benchmark
- * (`node --expose-gc dist/bench/validation/cold-start.js passerelle|medplum|ajv`): the time to load it
- * ready for the first request, and the heap it keeps once loaded (after a full collection). Modules
- * are imported before the clock starts, so only loading is timed. Prints one JSON line.
+ * Cold start of one validator, run in a fresh process by the validation benchmark (cold-starts.ts):
+ * `node --expose-gc dist/bench/validation/cold-start-probe.js passerelle|medplum|ajv`. Measures the
+ * time to load it ready for the first request, and the heap it keeps once loaded (after a full
+ * collection). Modules are imported before the clock starts, so only loading is timed. Prints one
+ * JSON line.
  */
 
 /** What one cold start measured. */

@@ -15,7 +15,7 @@ import { compareFindings, medplumFindings, passerelleFindings, reports, schemaFi
 import { coldStartTables, measureColdStarts } from './cold-starts.js';
 import { indexMedplumR4, medplumIssues, packProfiles, validateWithProfiles, whyUnevaluable, type MedplumProfiles } from './medplum.js';
 import { validationPayloads, type Payload } from './payloads.js';
-import { agreementSections, methodSection, payloadSection, type PayloadAgreement } from './report.js';
+import { agreementSections, methodSection, packCostSection, payloadSection, type PayloadAgreement } from './report.js';
 
 export const PASSERELLE = 'Passerelle';
 export const PASSERELLE_R4 = 'Passerelle, R4 only';
@@ -117,6 +117,7 @@ async function runValidationBenchmark(context: BenchContext): Promise<BenchmarkR
     tables: [withPack, r4Only, ...coldStartTables(coldStarts)],
     sections: [
       payloadSection(payloads, agreements, timings),
+      packCostSection(payloads, timings, PASSERELLE, PASSERELLE_R4),
       ...agreementSections(agreements, profiles),
       methodSection(profiles, VALID_ROUNDS, INVALID_ROUNDS, FIRST_WARMUP),
     ],

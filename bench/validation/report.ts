@@ -48,6 +48,27 @@ export function payloadSection(payloads: readonly Payload[], agreements: readonl
   return { title: 'Payloads', lines };
 }
 
+/** How much of Passerelle's time the pack takes: its p50 with the pack against R4 alone. */
+export function packCostSection(payloads: readonly Payload[], timings: Map<string, Map<string, TimingOutcome>>, withPack: string, r4Only: string): ReportSection {
+  const p50 = (payload: string, name: string) => {
+    const outcome = timings.get(payload)?.get(name);
+    return outcome && 'timing' in outcome ? outcome.timing.p50Ms : null;
+  };
+  const lines = [
+    `Passerelle's p50 with the passerelle-base pack against the same call with \`packs: []\`: what the pack's profiles and FHIRPath invariants cost on top of R4 conformance.`,
+    '',
+    '| Payload | R4 only (ms) | with the pack (ms) | share of the time spent on the pack |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const payload of payloads) {
+    const r4 = p50(payload.name, r4Only);
+    const all = p50(payload.name, withPack);
+    const share = r4 !== null && all !== null && all > 0 ? `${Math.max(0, Math.round((100 * (all - r4)) / all))} %` : 'n/a';
+    lines.push(`| ${payload.name} | ${r4 === null ? 'n/a' : r4.toPrecision(3)} | ${all === null ? 'n/a' : all.toPrecision(3)} | ${share} |`);
+  }
+  return { title: 'Where Passerelle\'s time goes', lines };
+}
+
 export function agreementSections(agreements: readonly PayloadAgreement[], profiles: MedplumProfiles): ReportSection[] {
   const medplum = profiles.skipped ? 'medplum (R4 only: the profile comparison was skipped)' : 'medplum (with the pack profiles)';
   const missed = agreements.flatMap((a) => a.onlyMedplum.map((f) => ({ payload: a.payload, f })));
@@ -112,7 +133,7 @@ export function methodSection(profiles: MedplumProfiles, valid: RoundOptions, in
   return {
     title: 'Method',
     lines: [
-      `- Every validator validates the same bundle objects in the same process. Each first warms up alone, unmeasured: on the first payload at least ${firstWarmup.minCalls} calls and ${firstWarmup.minMs} ms (at most ${firstWarmup.maxMs} ms), on later ones at least ${valid.warmup.minCalls} calls and ${valid.warmup.minMs} ms (at most ${valid.warmup.maxMs} ms). Timing then runs in interleaved rounds: in each round every validator gets a ${valid.sliceMs} ms slice (at least ${valid.minCallsPerSlice} calls), in an order that rotates from round to round; each call is timed on its own (performance.now()). One full garbage collection runs before each payload's warm-up, none between rounds (the first call after a forced full collection is several times slower). ${valid.rounds} rounds per valid payload, ${invalid.rounds} per invalid variant. Mean, p50 and p99 (nearest rank) are per bundle; a payload of several bundles is cycled through.`,
+      `- Every validator validates the same bundle objects in the same process. Each first warms up alone, unmeasured: on the first payload at least ${firstWarmup.minCalls} calls and ${firstWarmup.minMs} ms (at most ${firstWarmup.maxMs} ms), on later ones at least ${valid.warmup.minCalls} calls and ${valid.warmup.minMs} ms (at most ${valid.warmup.maxMs} ms). Timing then runs in interleaved rounds: in each round every validator gets a ${valid.sliceMs} ms slice (at least ${valid.minCallsPerSlice} calls on valid payloads, ${invalid.minCallsPerSlice} on invalid variants), in an order that rotates from round to round; each call is timed on its own (performance.now()). One full garbage collection runs before each payload's warm-up, none between rounds (the first call after a forced full collection is several times slower). ${valid.rounds} rounds per valid payload, ${invalid.rounds} per invalid variant. Mean, p50 and p99 (nearest rank) are per bundle; a payload of several bundles is cycled through.`,
       `- A slow validator gets fewer samples (see the Payloads table). Below ${MIN_SAMPLES_FOR_P99} samples a p99 would be little more than the slowest call, so it is reported as n/a.`,
       profiles.skipped
         ? `- **The profile comparison was skipped**: ${profiles.skipped}. medplum validated against R4 alone.`

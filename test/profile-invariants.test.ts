@@ -39,7 +39,8 @@ interface PackInvariant {
   type: string;
   path: string;
   expression: string;
-  evaluate: (resource: Res) => unknown[];
+  /** The results on every instance of the element the invariant is set on (%resource: the resource). */
+  evaluate: (resource: Res) => unknown[][];
 }
 interface Pack { pack: string; version: string; profiles: StructureDefinition[]; invariants: PackInvariant[] }
 
@@ -52,10 +53,22 @@ function loadPack(pack: string, version: string): Pack {
     const compiled = fhirpath.compile({ base: el.path, expression: c.expression }, r4Model) as unknown as (resource: Res, env: Record<string, unknown>) => unknown[];
     return {
       pack, version, key: c.key, severity: c.severity, type: sd.type, path: el.path, expression: c.expression,
-      evaluate: (resource: Res) => compiled(resource, { resource, rootResource: resource }),
+      evaluate: (resource: Res) => instancesAt(resource, el.path).map((instance) => compiled(instance, { resource, rootResource: resource })),
     };
   })));
   return { pack, version, profiles, invariants };
+}
+
+/** The values of an element path ("Claim.item.sequence") in a resource, arrays flattened. */
+function instancesAt(resource: Res, elementPath: string): Res[] {
+  let values: Res[] = [resource];
+  for (const name of elementPath.split('.').slice(1)) {
+    values = values.flatMap((v) => {
+      const child = v !== null && typeof v === 'object' ? v[name] : undefined;
+      return child === undefined ? [] : Array.isArray(child) ? child : [child];
+    });
+  }
+  return values;
 }
 
 const packs: Pack[] = readdirSync(PROFILES, { withFileTypes: true })
@@ -368,19 +381,29 @@ describe('invariants of the profile packs', () => {
     }
   });
 
-  test('every invariant is set on the resource itself', () => {
-    expect(all.filter((i) => i.path !== i.type).map((i) => `${i.key} on ${i.path}`)).toEqual([]);
+  test('the claim rules are set on the element they judge, so that an issue points at it', () => {
+    const on = (key: string) => [...new Set(all.filter((i) => i.key === key).map((i) => i.path))];
+    expect(Object.fromEntries(['pas-claim-total', 'pas-claim-item-net', 'pas-claim-item-sequence', 'pas-claim-diagnosis-ref', 'pas-claim-careteam-ref',
+      'pas-claim-information-ref', 'pas-claim-procedure-ref', 'pas-claim-service-dates', 'pas-bundle-references', 'ipm-claim-tariff', 'ipm-claim-item-careteam',
+      'oi-claim-item-quantity', 'oi-claim-item-kind'].map((k) => [k, on(k)]))).toEqual({
+      'pas-claim-total': ['Claim.total'], 'pas-claim-item-net': ['Claim.item'], 'pas-claim-item-sequence': ['Claim.item'],
+      'pas-claim-diagnosis-ref': ['Claim.item'], 'pas-claim-careteam-ref': ['Claim.item'], 'pas-claim-information-ref': ['Claim.item'], 'pas-claim-procedure-ref': ['Claim.item'],
+      'pas-claim-service-dates': ['Claim.item'], 'pas-bundle-references': ['Bundle.entry'], 'ipm-claim-tariff': ['Claim.item.productOrService'],
+      'ipm-claim-item-careteam': ['Claim.item'], 'oi-claim-item-quantity': ['Claim.item.quantity'], 'oi-claim-item-kind': ['Claim.item'],
+    });
   });
 
   describe.each(all.map((i) => [`${i.pack} ${i.version} ${i.key}`, i] as const))('%s', (_label, invariant) => {
     const cases = CASES[invariant.key] ?? { pass: {}, fail: {} };
     test.each(Object.entries(cases.pass))('holds: %s', (_name, resource) => {
       expect(resource.resourceType).toBe(invariant.type);
-      expect(invariant.evaluate(structuredClone(resource))).toEqual([true]);
+      expect(invariant.evaluate(structuredClone(resource)).filter((r) => JSON.stringify(r) !== '[true]')).toEqual([]);
     });
     test.each(Object.entries(cases.fail))('is broken: %s', (_name, resource) => {
       expect(resource.resourceType).toBe(invariant.type);
-      expect(invariant.evaluate(structuredClone(resource))).toEqual([false]);
+      const results = invariant.evaluate(structuredClone(resource));
+      expect(results.filter((r) => r.length !== 1 || typeof r[0] !== 'boolean')).toEqual([]);
+      expect(results.map((r) => r[0])).toContain(false);
     });
   });
 });
@@ -400,8 +423,8 @@ describe('the claims the gateway sends meet the packs', () => {
     for (const resource of [b, ...b.entry.map((e: Res) => e.resource)]) {
       for (const p of versions) {
         for (const inv of p.invariants.filter((i) => i.type === resource.resourceType)) {
-          const result = inv.evaluate(structuredClone(resource));
-          if (result.length !== 1 || result[0] !== true) found.push(`${p.pack} ${p.version} ${inv.key} on ${resource.resourceType}: ${JSON.stringify(result)}`);
+          const failing = inv.evaluate(structuredClone(resource)).filter((r) => JSON.stringify(r) !== '[true]');
+          if (failing.length > 0) found.push(`${p.pack} ${p.version} ${inv.key} on ${resource.resourceType}: ${JSON.stringify(failing)}`);
         }
         for (const sd of p.profiles.filter((s) => s.type === resource.resourceType)) {
           found.push(...requiredElementProblems(resource, sd).map((m) => `${p.pack} ${p.version} ${sd.url}: ${m}`));

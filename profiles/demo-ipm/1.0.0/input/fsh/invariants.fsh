@@ -1,9 +1,9 @@
 // Rules of the demo IPM, version 1.0.0. Every key has a French message in ../../messages-fr.json.
 
 Invariant: ipm-claim-tariff
-Description: "Every Claim.item.productOrService must carry a coding from the demo national tariff (system urn:passerelle:demo:tariff, e.g. CONS01): the demo IPM pays by tariff code."
+Description: "Claim.item.productOrService must carry a coding from the demo national tariff (system urn:passerelle:demo:tariff, e.g. CONS01): the demo IPM pays by tariff code."
 Severity: #error
-Expression: "item.all(productOrService.coding.where(system = 'urn:passerelle:demo:tariff' and code.exists()).exists())"
+Expression: "coding.where(system = 'urn:passerelle:demo:tariff' and code.exists()).exists()"
 
 Invariant: ipm-claim-currency
 Description: "The demo IPM pays in CFA francs: Claim.total and every item amount (net, unitPrice) must have currency XOF."

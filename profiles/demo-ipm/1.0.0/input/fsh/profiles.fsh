@@ -4,7 +4,8 @@ Id: demo-ipm-claim
 Title: "Demo IPM Claim"
 Description: "A claim to the demo IPM (version 1.0.0 of its rules): every item coded in the demo national tariff, every amount in XOF."
 * insert PackMetadata
-* obeys ipm-claim-tariff and ipm-claim-currency
+* obeys ipm-claim-currency
+* item.productOrService obeys ipm-claim-tariff
 * item.productOrService.coding MS
 
 Profile: DemoIpmPatient

@@ -2,9 +2,9 @@
 // the new ones. Every key has a French message in ../../messages-fr.json.
 
 Invariant: ipm-claim-tariff
-Description: "Every Claim.item.productOrService must carry a coding from the demo national tariff (system urn:passerelle:demo:tariff, e.g. CONS01): the demo IPM pays by tariff code."
+Description: "Claim.item.productOrService must carry a coding from the demo national tariff (system urn:passerelle:demo:tariff, e.g. CONS01): the demo IPM pays by tariff code."
 Severity: #error
-Expression: "item.all(productOrService.coding.where(system = 'urn:passerelle:demo:tariff' and code.exists()).exists())"
+Expression: "coding.where(system = 'urn:passerelle:demo:tariff' and code.exists()).exists()"
 
 Invariant: ipm-claim-currency
 Description: "The demo IPM pays in CFA francs: Claim.total and every item amount (net, unitPrice) must have currency XOF."
@@ -17,9 +17,9 @@ Severity: #error
 Expression: "diagnosis.diagnosis.ofType(CodeableConcept).coding.where(system = 'http://hl7.org/fhir/sid/icd-10' and code.exists()).exists()"
 
 Invariant: ipm-claim-item-careteam
-Description: "Each item should name the practitioner who provided it: Claim.item.careTeamSequence pointing at a Claim.careTeam member."
+Description: "The item should name the practitioner who provided it: Claim.item.careTeamSequence pointing at a Claim.careTeam member."
 Severity: #warning
-Expression: "item.all(careTeamSequence.exists())"
+Expression: "careTeamSequence.exists()"
 
 Invariant: ipm-patient-member
 Description: "The patient must carry the demo IPM member number: an identifier with system urn:passerelle:demo-insurer:member."

@@ -7,7 +7,9 @@ Id: demo-ipm-claim
 Title: "Demo IPM Claim"
 Description: "A claim to the demo IPM (version 2.0.0 of its rules): every item coded in the demo national tariff (required binding), every amount in XOF, at least one diagnosis coded in ICD-10, and a care team naming the practitioners."
 * insert PackMetadata
-* obeys ipm-claim-tariff and ipm-claim-currency and ipm-claim-icd10 and ipm-claim-item-careteam
+* obeys ipm-claim-currency and ipm-claim-icd10
+* item obeys ipm-claim-item-careteam
+* item.productOrService obeys ipm-claim-tariff
 * item.productOrService MS
 * item.productOrService from $demo-tariff-vs (required)
 * item.productOrService.coding MS

@@ -12,14 +12,14 @@ Severity: #error
 Expression: "diagnosis.where(sequence = 1).diagnosis.ofType(CodeableConcept).coding.code.exists()"
 
 Invariant: oi-claim-item-quantity
-Description: "Each Claim.item.quantity must be a positive number."
+Description: "Claim.item.quantity must be a positive number."
 Severity: #error
-Expression: "item.quantity.value.all($this > 0)"
+Expression: "value.exists() implies value > 0"
 
 Invariant: oi-claim-item-kind
-Description: "The claim-item-reference extension of each item must point at an openIMIS Medication (medical item) or ActivityDefinition (medical service): a reference Medication/<id> or ActivityDefinition/<id>, or Reference.type Medication or ActivityDefinition (required with a urn:uuid: reference)."
+Description: "The claim-item-reference extension of the item must point at an openIMIS Medication (medical item) or ActivityDefinition (medical service): a reference Medication/<id> or ActivityDefinition/<id>, or Reference.type Medication or ActivityDefinition (required with a urn:uuid: reference)."
 Severity: #error
-Expression: "item.extension('https://openimis.github.io/openimis_fhir_r4_ig/StructureDefinition/claim-item-reference').value.ofType(Reference).all(type = 'Medication' or type = 'ActivityDefinition' or reference.matches('(^|/)(Medication|ActivityDefinition)/[^/]+(/_history/[^/]+)?$'))"
+Expression: "extension('https://openimis.github.io/openimis_fhir_r4_ig/StructureDefinition/claim-item-reference').value.ofType(Reference).all(type = 'Medication' or type = 'ActivityDefinition' or reference.matches('(^|/)(Medication|ActivityDefinition)/[^/]+(/_history/[^/]+)?$'))"
 
 Invariant: oi-claim-visit-before-claimed
 Description: "The visit (Claim.billablePeriod) must have started and ended on or before the date claimed (Claim.created)."

@@ -1,11 +1,11 @@
 Extension: OpenIMISClaimItemReference
 Id: claim-item-reference
 Title: "openIMIS claim item reference"
-Description: "The openIMIS medical item (Medication) or medical service (ActivityDefinition) a claim item bills, as defined by the openIMIS FHIR R4 IG; restated in this pack, under openIMIS's canonical url, so that claims can be checked offline."
+Description: "The openIMIS medical item (Medication) or medical service (ActivityDefinition) a claim item bills, as defined by the openIMIS FHIR R4 IG; restated in this pack, under openIMIS's canonical url, so that claims can be checked offline. As in the IG, its context is any BackboneElement (openIMIS also puts it on ClaimResponse.item)."
 * insert PackMetadata
 * ^url = "https://openimis.github.io/openimis_fhir_r4_ig/StructureDefinition/claim-item-reference"
 * ^context[0].type = #element
-* ^context[0].expression = "Claim.item"
+* ^context[0].expression = "BackboneElement"
 * value[x] 1..1
 * value[x] only Reference(Medication or ActivityDefinition)
 
@@ -13,9 +13,11 @@ Profile: OpenIMISClaim
 Parent: Claim
 Id: openimis-claim
 Title: "openIMIS Claim"
-Description: "A claim for an openIMIS scheme (openIMIS FHIR R4 IG): the claim code as an identifier of type Code, the insuree named by CHF ID, the visit type (E emergency, R referral, O other), the visit dates, the claim administrator (enterer) and the health facility, a coded main diagnosis (at most four secondary ones), and items that name the openIMIS item or service they bill, with quantity and unit price."
+Description: "A claim for an openIMIS scheme (openIMIS FHIR R4 IG): the claim code as an identifier of type Code, the insuree named by CHF ID, the visit type (E emergency, R referral, O other), the visit dates, the claim administrator (enterer), the health facility as the provider (an Organization), a coded main diagnosis (at most four secondary ones), and items that name the openIMIS item or service they bill, with quantity and unit price."
 * insert PackMetadata
-* obeys oi-claim-patient-chfid and oi-claim-main-diagnosis and oi-claim-item-quantity and oi-claim-item-kind and oi-claim-visit-before-claimed
+* obeys oi-claim-patient-chfid and oi-claim-main-diagnosis and oi-claim-visit-before-claimed
+* item obeys oi-claim-item-kind
+* item.quantity obeys oi-claim-item-quantity
 * identifier 1..* MS
 * insert SliceIdentifierByType
 * identifier contains Code 1..1 MS
@@ -37,9 +39,9 @@ Description: "A claim for an openIMIS scheme (openIMIS FHIR R4 IG): the claim co
 * enterer 1..1 MS
 * enterer only Reference(Practitioner)
 * enterer ^short = "The claim administrator"
-* facility 1..1 MS
-* facility only Reference(Location)
-* facility ^short = "The health facility"
+* provider MS
+* provider only Reference(Organization)
+* provider ^short = "The health facility (an Organization in openIMIS; the gateway participant's id maps to its health facility code)"
 * diagnosis 1..5 MS
 * diagnosis ^short = "Main diagnosis (sequence 1) and up to four secondary diagnoses"
 * diagnosis.diagnosis[x] only CodeableConcept

@@ -4,7 +4,10 @@ Id: passerelle-claim
 Title: "Passerelle Claim"
 Description: "A claim sent through Passerelle: identified by the provider (identifier system and value), for one patient, one insurer and a billable period, with at least one item carrying its net amount, a total equal to the sum of the items, one focal insurance, and item cross-references (diagnosis, care team, supporting information, procedure) that point at existing entries."
 * insert PackMetadata
-* obeys pas-claim-total and pas-claim-item-net and pas-claim-currency and pas-claim-item-sequence and pas-claim-focal and pas-claim-parties and pas-claim-diagnosis-ref and pas-claim-careteam-ref and pas-claim-information-ref and pas-claim-procedure-ref and pas-claim-service-dates
+* obeys pas-claim-currency and pas-claim-focal and pas-claim-parties
+* total obeys pas-claim-total
+* item obeys pas-claim-item-net and pas-claim-item-sequence and pas-claim-service-dates
+* item obeys pas-claim-diagnosis-ref and pas-claim-careteam-ref and pas-claim-information-ref and pas-claim-procedure-ref
 * identifier 1..* MS
 * identifier ^short = "The provider's identifier of the claim (system and value)"
 * identifier.system 1..1 MS

@@ -56,7 +56,8 @@ Id: passerelle-bundle
 Title: "Passerelle Bundle"
 Description: "A bundle submitted to Passerelle: every entry has a fullUrl and a resource, every urn:uuid: reference resolves inside the bundle, and when the first entry is a Claim, the Coverage of its focal insurance is paid by the claim's insurer."
 * insert PackMetadata
-* obeys pas-bundle-references and pas-bundle-payor
+* obeys pas-bundle-payor
+* entry obeys pas-bundle-references
 * type MS
 * entry 1..* MS
 * entry.fullUrl 1..1 MS

@@ -71,6 +71,8 @@ interface Walk {
   oversized: boolean;
   resource: Json;
   rootResource: Json;
+  /** What native invariant evaluators work out once per validation (e.g. the sequences of a claim's items). */
+  readonly memo: Map<unknown, unknown>;
   /** fullUrl → resourceType of the entries of the Bundle being walked. */
   bundleTypes?: Map<string, string>;
 }
@@ -125,7 +127,7 @@ export class ValidationEngine {
   /** Every issue of a resource, its nested resources, and the profiles that apply. */
   validate(resource: unknown, options: ValidateOptions = {}): OperationOutcomeIssue[] {
     const root = isObject(resource) ? resource : {};
-    const walk: Walk = { issues: [], language: options.language ?? 'en', profilesFor: options.profilesFor, omitted: 0, oversized: false, resource: root, rootResource: root };
+    const walk: Walk = { issues: [], language: options.language ?? 'en', profilesFor: options.profilesFor, omitted: 0, oversized: false, resource: root, rootResource: root, memo: new Map() };
     const expression = options.expression ?? (typeof root.resourceType === 'string' ? root.resourceType : 'Resource');
     if (!isObject(resource)) this.report(walk, 'fhir-type', expression, { type: 'Resource' });
     else this.visitResource(walk, resource, expression, options.profiles ?? []);
@@ -443,7 +445,7 @@ export class ValidationEngine {
    */
   private holds(walk: Walk, invariant: CompiledInvariant, instance: unknown): boolean {
     try {
-      return invariant.holds(instance, walk.resource, walk.rootResource);
+      return invariant.holds(instance, walk.resource, walk.rootResource, walk.memo);
     } catch (err) {
       if (walk.issues.some((i) => i.severity === 'error')) return true;
       throw err;

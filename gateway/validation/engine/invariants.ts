@@ -6,6 +6,7 @@
  */
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
+import { NATIVE_BY_EXPRESSION, NATIVE_BY_KEY, nativeKey } from './native-invariants.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,7 +17,7 @@ export interface CompiledInvariant {
   readonly human: string;
   readonly expression: string;
   /** True when the invariant holds for this element instance. */
-  holds(instance: unknown, resource: Json, rootResource: Json): boolean;
+  holds(instance: unknown, resource: Json, rootResource: Json, memo?: Map<unknown, unknown>): boolean;
 }
 
 const silent = { traceFn: () => undefined };
@@ -56,49 +57,10 @@ const TRIVIALLY_HOLDS: Readonly<Record<string, (instance: unknown) => boolean>> 
   'bdl-11': (b) => isObject(b) && b.type !== 'document', 'bdl-12': (b) => isObject(b) && b.type !== 'message',
 };
 
-/**
- * Invariants judged natively, because fhirpath.js cannot evaluate their published expression: dom-3
- * uses descendants().as(canonical), which fhirpath.js refuses on collections ("Expected singleton").
- * dom-3: every contained resource is referenced ("#id") from elsewhere in the resource, or refers to
- * its container ("#").
- */
-const NATIVE: Readonly<Record<string, (instance: unknown) => boolean>> = {
-  'dom-3': (resource) => {
-    if (!isObject(resource) || !Array.isArray(resource.contained)) return true;
-    const contained: unknown[] = resource.contained;
-    const outside = new Set<string>();
-    collectReferences({ ...resource, contained: undefined }, outside);
-    return contained.every((c) => {
-      if (!isObject(c) || typeof c.id !== 'string') return true;
-      if (outside.has(`#${c.id}`)) return true;
-      const inside = new Set<string>();
-      collectReferences(c, inside);
-      return inside.has('#') || contained.some((other) => other !== c && isObject(other) && referencesTo(other).has(`#${c.id}`));
-    });
-  },
-};
-
-function referencesTo(value: unknown): Set<string> {
-  const found = new Set<string>();
-  collectReferences(value, found);
-  return found;
-}
-
-/** Every Reference.reference and every canonical/uri-like string starting with "#" in a value. */
-function collectReferences(value: unknown, into: Set<string>): void {
-  if (Array.isArray(value)) {
-    for (const v of value) collectReferences(v, into);
-  } else if (isObject(value)) {
-    for (const [key, v] of Object.entries(value)) {
-      if (typeof v === 'string' && (key === 'reference' || v.startsWith('#'))) into.add(v);
-      else collectReferences(v, into);
-    }
-  }
-}
-
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
 const cache = new Map<string, CompiledInvariant>();
 
 /**
@@ -117,12 +79,12 @@ export function compileInvariant(spec: { key: string; severity: 'error' | 'warni
     throw new Error(`Invariant ${spec.key} on ${basePath} does not compile: ${(err as Error).message}`, { cause: err });
   }
   const trivially = TRIVIALLY_HOLDS[spec.key];
-  const native = NATIVE[spec.key];
+  const native = NATIVE_BY_KEY[spec.key] ?? NATIVE_BY_EXPRESSION.get(nativeKey(basePath, expression));
   const compiled: CompiledInvariant = {
     key: spec.key, severity: spec.severity, human: spec.human, expression,
-    holds(instance, resource, rootResource) {
+    holds(instance, resource, rootResource, memo = new Map()) {
       if (trivially?.(instance)) return true;
-      if (native) return native(instance);
+      if (native) return native(instance, resource, memo);
       const result = evaluate(instance, { resource, rootResource });
       // An invariant holds when it evaluates to true, or to empty (nothing to judge).
       return result.every((r) => r === true);

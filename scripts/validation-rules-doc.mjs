@@ -2,7 +2,7 @@
 // npm run build). The text above the marker is kept; test/validation-rules-catalogue.test.ts checks the
 // tables against the code both ways.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { STRUCTURAL_RULES, CORE_INVARIANTS } from '../dist/gateway/validation/rules.js';
+import { STRUCTURAL_RULES, CORE_INVARIANTS, CORE_INVARIANTS_BY_ELEMENT } from '../dist/gateway/validation/rules.js';
 import { PackCatalogue } from '../dist/gateway/validation/packs.js';
 import { coreDefinitions } from '../dist/gateway/validation/engine/definitions.js';
 const core = await coreDefinitions();
@@ -21,6 +21,12 @@ out.push('|---|---|---|---|---|---|');
 const found = new Map();
 for (const sd of core.structures.values()) for (const e of sd.elements) for (const c of e.constraints) if (CORE_INVARIANTS[c.key] && !found.has(c.key)) found.set(c.key, { c, path: e.path });
 for (const [key, fr] of Object.entries(CORE_INVARIANTS)) { const f = found.get(key); out.push(`| \`${key}\` | ${f.c.severity} | ${f.path} | ${esc(f.c.human)} | ${esc(fr)} | \`${esc(f.c.expression.replace(/\.trace\([^()]*\)/g, ''))}\` |`); }
+// Keys R4 gives to several elements with different rules (inv-1): one row per element.
+for (const [key, byPath] of Object.entries(CORE_INVARIANTS_BY_ELEMENT)) for (const [path, fr] of Object.entries(byPath)) {
+  const sd = core.structures.get(`http://hl7.org/fhir/StructureDefinition/${path.split('.')[0]}`);
+  const c = sd.elements.find((e) => e.path === path).constraints.find((x) => x.key === key);
+  out.push(`| \`${key}\` | ${c.severity} | ${path} | ${esc(c.human)} | ${esc(fr)} | \`${esc(c.expression.replace(/\.trace\([^()]*\)/g, ''))}\` |`);
+}
 out.push('\n## Invariants of the published packs\n');
 out.push('| Rule id | Severity | Pack versions | Where | English | En français | FHIRPath |');
 out.push('|---|---|---|---|---|---|---|');

@@ -15,7 +15,7 @@ import { Conformance } from '../gateway/validation/conformance.js';
 import { coreDefinitions, liteStructureDefinition } from '../gateway/validation/engine/definitions.js';
 import { ValidationEngine, type ValidateOptions } from '../gateway/validation/engine/engine.js';
 import type { PackVersion } from '../gateway/validation/packs.js';
-import { CORE_INVARIANTS, STRUCTURAL_RULES, VALIDATION_RULE_SYSTEM, type Language } from '../gateway/validation/rules.js';
+import { CORE_INVARIANTS, CORE_INVARIANTS_BY_ELEMENT, STRUCTURAL_RULES, VALIDATION_RULE_SYSTEM, type Language } from '../gateway/validation/rules.js';
 
 type Json = Record<string, unknown>;
 
@@ -97,7 +97,7 @@ const summary = (i: OperationOutcomeIssue) => `${i.severity} ${ruleOf(i) ?? '(no
 
 /** The published French texts of an invariant (core or pack), if it is one. */
 function frenchTextsOf(rule: string): string[] {
-  if (Object.hasOwn(CORE_INVARIANTS, rule)) return [CORE_INVARIANTS[rule]!];
+  if (Object.hasOwn(CORE_INVARIANTS, rule)) return [CORE_INVARIANTS[rule]!, ...Object.values(CORE_INVARIANTS_BY_ELEMENT[rule] ?? {})];
   return conformance.catalogue.versions.map((v) => v.frenchMessages.get(rule)).filter((t): t is string => t !== undefined);
 }
 
@@ -124,6 +124,30 @@ describe('conformance corpus', () => {
       const published = frenchTextsOf(spec.rule);
       if (published.length > 0) expect(published).toContain(frText);
     });
+  });
+});
+
+describe('French texts of core invariants', () => {
+  it('gives each R4 element its own text when R4 reuses a key for different rules', async () => {
+    const core = await coreDefinitions();
+    const problems: string[] = [];
+    for (const key of Object.keys(CORE_INVARIANTS)) {
+      const byHuman = new Map<string, string[]>();
+      for (const sd of core.structures.values()) {
+        for (const el of sd.elements) for (const c of el.constraints) if (c.key === key) byHuman.set(c.human, [...(byHuman.get(c.human) ?? []), el.path]);
+      }
+      if (byHuman.size < 2) continue;
+      // One rule may keep CORE_INVARIANTS' text; every other one needs texts of its own.
+      const without = [...byHuman.values()].filter((paths) => paths.some((p) => !CORE_INVARIANTS_BY_ELEMENT[key]?.[p]));
+      if (without.length > 1) problems.push(`${key}: ${without.map((paths) => paths.join(', ')).join(' / ')} share one French text`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('says in French the rule that failed, not another rule of the same key (inv-1 on Task)', () => {
+    const task = { resourceType: 'Task', status: 'requested', intent: 'order', authoredOn: '2026-03-02', lastModified: '2026-03-01' };
+    const issues = conformance.validate(task, { language: 'fr' }).filter((i) => ruleOf(i) === 'inv-1');
+    expect(issues.map((i) => i.details?.text)).toEqual([CORE_INVARIANTS_BY_ELEMENT['inv-1']!.Task]);
   });
 });
 

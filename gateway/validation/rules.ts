@@ -107,6 +107,17 @@ export const CORE_INVARIANTS: Readonly<Record<string, string>> = {
   'bdl-12': 'Un message doit commencer par un MessageHeader',
 };
 
+/**
+ * French texts of core invariants whose key R4 gives to several elements with different rules (key →
+ * element path → text); CORE_INVARIANTS holds the text of the first.
+ */
+export const CORE_INVARIANTS_BY_ELEMENT: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'inv-1': {
+    'Task': 'La date de dernière modification (lastModified) doit être postérieure ou égale à la date de création (authoredOn)',
+    'TestReport.setup.action': 'Une action de préparation doit contenir une opération ou une assertion, mais pas les deux',
+  },
+};
+
 /** Severity and type of an invariant's issues. */
 export function invariantIssueType(severity: Severity): IssueType {
   return severity === 'error' ? 'invariant' : 'business-rule';

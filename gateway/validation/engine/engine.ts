@@ -8,7 +8,7 @@
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { GATEWAY_ERROR_SYSTEM } from '../../fhir/outcomes.js';
-import { CORE_INVARIANTS, STRUCTURAL_RULES, VALIDATION_RULE_SYSTEM, invariantIssueType, ruleMessage, type Language, type StructuralRule } from '../rules.js';
+import { CORE_INVARIANTS, CORE_INVARIANTS_BY_ELEMENT, STRUCTURAL_RULES, VALIDATION_RULE_SYSTEM, invariantIssueType, ruleMessage, type Language, type StructuralRule } from '../rules.js';
 import { PRIMITIVE_TYPES, compileStructure, type CompiledStructure, type ElementNode } from './compile.js';
 import { compareVersions, type CoreDefinitions, type StructureDefinitionLite, type Terminology } from './definitions.js';
 import { compileInvariant, type CompiledInvariant } from './invariants.js';
@@ -411,6 +411,10 @@ export class ValidationEngine {
       found = [];
       const typeRoot = this.structure(CORE_PREFIX + type);
       const sources: Array<[ElementNode, string]> = [[node, node.def.path]];
+      // An element defined by reference to another (Parameters.parameter.part → #Parameters.parameter) has its invariants.
+      const reference = node.def.contentReference;
+      const referenced = reference ? this.structure(CORE_PREFIX + node.def.path.split('.')[0])?.byId.get(reference.slice(reference.indexOf('#') + 1)) : undefined;
+      if (referenced) sources.push([referenced, referenced.def.path]);
       if (typeRoot && typeRoot.root !== node) sources.push([typeRoot.root, type]);
       for (const [source, base] of sources) {
         for (const c of source.def.constraints) {
@@ -427,7 +431,9 @@ export class ValidationEngine {
     if (walk.oversized) return;
     for (const invariant of invariants) {
       if (this.holds(walk, invariant, instance)) continue;
-      const message = walk.language === 'fr' ? (this.french.get(invariant.key) ?? invariant.human) : invariant.human;
+      const message = walk.language === 'fr'
+        ? (CORE_INVARIANTS_BY_ELEMENT[invariant.key]?.[invariant.path] ?? this.french.get(invariant.key) ?? invariant.human)
+        : invariant.human;
       this.push(walk, {
         severity: invariant.severity,
         code: invariantIssueType(invariant.severity),

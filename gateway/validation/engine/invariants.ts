@@ -13,6 +13,8 @@ type Json = Record<string, unknown>;
 /** A compiled invariant. */
 export interface CompiledInvariant {
   readonly key: string;
+  /** The element path it is evaluated on (e.g. "Claim.item"). */
+  readonly path: string;
   readonly severity: 'error' | 'warning';
   readonly human: string;
   readonly expression: string;
@@ -81,7 +83,7 @@ export function compileInvariant(spec: { key: string; severity: 'error' | 'warni
   const trivially = TRIVIALLY_HOLDS[spec.key];
   const native = NATIVE_BY_KEY[spec.key] ?? NATIVE_BY_EXPRESSION.get(nativeKey(basePath, expression));
   const compiled: CompiledInvariant = {
-    key: spec.key, severity: spec.severity, human: spec.human, expression,
+    key: spec.key, path: basePath, severity: spec.severity, human: spec.human, expression,
     holds(instance, resource, rootResource, memo = new Map()) {
       if (trivially?.(instance)) return true;
       if (native) return native(instance, resource, memo);

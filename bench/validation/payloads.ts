@@ -83,7 +83,7 @@ export function invalidVariants(demo: Bundle): Payload[] {
     variant('invalid: dateTime without zone', { text: `Claim.created "${PAYLOAD_DATE}T09:30:00" (a time without a time zone)`, family: 'value', path: `${claimAt}.created` }, (claim) => {
       claim.created = `${PAYLOAD_DATE}T09:30:00`;
     }),
-    variant('invalid: total ≠ items', { text: 'Claim.total 24000 while the items sum to 23000', family: 'invariant pas-claim-total', path: claimAt }, (claim) => {
+    variant('invalid: total ≠ items', { text: 'Claim.total 24000 while the items sum to 23000', family: 'invariant pas-claim-total', path: `${claimAt}.total` }, (claim) => {
       claim.total = { value: 24000, currency: 'XOF' };
     }),
     variant('invalid: missing core element', { text: 'no Claim.priority (1..1 in R4)', family: 'cardinality', path: `${claimAt}.priority` }, (claim) => {

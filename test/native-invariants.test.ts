@@ -13,6 +13,7 @@ import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { coreDefinitions } from '../gateway/validation/engine/definitions.js';
 import { NATIVE_BY_EXPRESSION } from '../gateway/validation/engine/native-invariants.js';
+import { instancesAt } from './element-instances.js';
 
 type Json = Record<string, unknown>;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,10 +33,7 @@ for (const pack of readdirSync(path.join(ROOT, 'profiles'))) {
 const natives = [...NATIVE_BY_EXPRESSION].map(([key, native]) => {
   const [basePath, expression] = key.split('\u0000') as [string, string];
   const compiled = fhirpath.compile({ base: basePath, expression }, r4Model) as unknown as (input: unknown, env: Json) => unknown[];
-  const instances = (resource: Json): unknown[] => basePath.split('.').slice(1).reduce<unknown[]>((values, name) => values.flatMap((v) => {
-    const child = (v as Json)[name];
-    return child === undefined ? [] : Array.isArray(child) ? child : [child];
-  }), [resource]);
+  const instances = (resource: Json) => instancesAt(resource, basePath);
   return { basePath, expression, native, compiled, instances, label: `${basePath}: ${expression.slice(0, 70)}` };
 });
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { buildClaimBundle, buildScenarios } from '../gateway/demo/demo-claims.js';
+import { instancesAt } from './element-instances.js';
 
 // Test data is built by copying fixtures and changing them freely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,18 +58,6 @@ function loadPack(pack: string, version: string): Pack {
     };
   })));
   return { pack, version, profiles, invariants };
-}
-
-/** The values of an element path ("Claim.item.sequence") in a resource, arrays flattened. */
-function instancesAt(resource: Res, elementPath: string): Res[] {
-  let values: Res[] = [resource];
-  for (const name of elementPath.split('.').slice(1)) {
-    values = values.flatMap((v) => {
-      const child = v !== null && typeof v === 'object' ? v[name] : undefined;
-      return child === undefined ? [] : Array.isArray(child) ? child : [child];
-    });
-  }
-  return values;
 }
 
 const packs: Pack[] = readdirSync(PROFILES, { withFileTypes: true })

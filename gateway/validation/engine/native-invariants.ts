@@ -77,6 +77,17 @@ const numberAt = (value: unknown, key: string): number | undefined => {
   return typeof v === 'number' ? v : undefined;
 };
 
+/**
+ * What `compute` gives for a resource, worked out once per validation: kept in the memo under the
+ * evaluator and the resource (a memo lives as long as one validation, so nothing outlives a change).
+ */
+function perResource<T>(memo: Map<unknown, unknown>, evaluator: NativeEvaluator, resource: Json, compute: () => T): T {
+  let byResource = memo.get(evaluator) as Map<Json, T> | undefined;
+  if (!byResource) memo.set(evaluator, byResource = new Map());
+  if (!byResource.has(resource)) byResource.set(resource, compute());
+  return byResource.get(resource)!;
+}
+
 /** pas-claim-total, on Claim.total. */
 function claimTotal(total: unknown, claim: Json): boolean {
   const value = numberAt(total, 'value');
@@ -105,17 +116,14 @@ function itemNet(item: unknown): boolean {
 function itemSequence(item: unknown, claim: Json, memo: Map<unknown, unknown>): boolean {
   const sequence = field(item, 'sequence');
   if (sequence === undefined) return false;
-  const key = `pas-claim-item-sequence`;
-  let byResource = memo.get(key) as WeakMap<Json, Map<unknown, number>> | undefined;
-  if (!byResource) memo.set(key, byResource = new WeakMap());
-  let counts = byResource.get(claim);
-  if (!counts) {
-    byResource.set(claim, counts = new Map());
+  const counts = perResource(memo, itemSequence, claim, () => {
+    const found = new Map<unknown, number>();
     for (const other of list(claim.item)) {
       const s = field(other, 'sequence');
-      counts.set(s, (counts.get(s) ?? 0) + 1);
+      found.set(s, (found.get(s) ?? 0) + 1);
     }
-  }
+    return found;
+  });
   return counts.get(sequence) === 1;
 }
 
@@ -194,14 +202,10 @@ function serviceDates(item: unknown, claim: Json): boolean {
  * DetectedIssue.reference and Immunization.education.reference. A test checks that list against the
  * definitions.
  */
-function bundleReferences(entry: unknown, bundle: Json): boolean {
+function bundleReferences(entry: unknown, bundle: Json, memo: Map<unknown, unknown>): boolean {
   const resource = field(entry, 'resource');
   if (resource === undefined) return true;
-  let fullUrls: Set<unknown> | undefined;
-  const resolves = (reference: string) => {
-    fullUrls ??= new Set(list(bundle.entry).map((e) => field(e, 'fullUrl')));
-    return fullUrls.has(reference);
-  };
+  const resolves = (reference: string) => perResource(memo, bundleReferences, bundle, () => new Set(list(bundle.entry).map((e) => field(e, 'fullUrl')))).has(reference);
   const visit = (value: unknown, uriReference: boolean): boolean => {
     if (Array.isArray(value)) return value.every((v) => visit(v, uriReference));
     if (!isObject(value)) return true;

@@ -1,9 +1,9 @@
 // The sandbox's adjudication rules. Pure and deterministic: the same Claim, member, clock and response
 // id always give the same ClaimResponse, so tests and integrators can predict every answer.
 // The rules are written out with a worked example in docs/sandbox.md; keep the two in step.
-import type { Claim, ClaimItem, ClaimResponse, ClaimResponseItem, Identifier } from '@medplum/fhirtypes';
+import type { Claim, ClaimItem, ClaimResponse, ClaimResponseItem, CodeableConcept, Identifier } from '@medplum/fhirtypes';
 import { ADJUDICATION_REASON_SYSTEM, ADJUDICATION_REASONS } from './adjudication-codes.js';
-import { claimTotal, dateInPeriod, francs, itemNet, serviceDate } from './claim-amounts.js';
+import { claimTotal, francs, itemNet, serviceDate } from './claim-amounts.js';
 import {
   adjudicationEntry,
   adjudicationError,
@@ -12,7 +12,7 @@ import {
   totalEntry,
   type ResponseEnvelope,
 } from './claim-response.js';
-import type { MemberCoverage } from './registry.js';
+import { memberInForce, notInForce, type MemberCoverage } from './registry.js';
 import type { InsurerSeed } from './seed.js';
 
 /** What the rules look at. */
@@ -48,13 +48,18 @@ function envelope(input: AdjudicationInput): ResponseEnvelope {
   return { claim, insurerId: insurer.id, memberIdentifier, now, responseId };
 }
 
+/** Whether a productOrService (read defensively: it comes from the request) names an excluded service. */
+export function isExcludedService(productOrService: CodeableConcept | undefined, insurer: InsurerSeed): boolean {
+  const coding: unknown = productOrService?.coding;
+  const codes = Array.isArray(coding) ? coding.map((c: { code?: unknown }) => c?.code) : [];
+  return codes.some((code) => typeof code === 'string' && insurer.excludedServiceCodes.includes(code));
+}
+
 /** Adjudicates one item: excluded services get nothing, others the insurer's share of the net. */
 export function decideItem(item: ClaimItem, index: number, insurer: InsurerSeed): ItemDecision {
   const sequence = typeof item.sequence === 'number' ? item.sequence : index + 1;
   const net = itemNet(item) ?? 0;
-  const coding: unknown = item.productOrService?.coding;
-  const codes = Array.isArray(coding) ? coding.map((c: { code?: unknown }) => c?.code) : [];
-  if (codes.some((code) => typeof code === 'string' && insurer.excludedServiceCodes.includes(code))) {
+  if (isExcludedService(item.productOrService, insurer)) {
     return { sequence, net, benefit: 0, copay: 0, excluded: true };
   }
   // Integer percent keeps the product exact, so halves really are halves before rounding up.
@@ -83,7 +88,7 @@ function responseItem(decision: ItemDecision): ClaimResponseItem {
 }
 
 /**
- * Rejects the whole claim when the member is unknown or not covered on the date of service.
+ * Rejects the whole claim when the member is unknown, cancelled or not covered on the date of service.
  * @returns an "error" ClaimResponse, or undefined when the member may be adjudicated.
  */
 export function memberRejection(input: AdjudicationInput): ClaimResponse | undefined {
@@ -93,8 +98,8 @@ export function memberRejection(input: AdjudicationInput): ClaimResponse | undef
     return { ...response, error: [adjudicationError('member-unknown')] };
   }
   const date = serviceDate(input.claim, input.now);
-  if (!dateInPeriod(date, member.period)) {
-    const text = `Coverage not in force on ${date} (covered from ${member.period.start} to ${member.period.end}).`;
+  if (!memberInForce(member, date)) {
+    const text = notInForce(member, date);
     return { ...responseEnvelope(envelope(input), 'error', text), error: [adjudicationError('coverage-inactive')] };
   }
   return undefined;

@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { SandboxContext } from './context.js';
 import { controlRouter } from './control-routes.js';
 import { FaultInjector } from './fault-injection.js';
+import { exportRouter } from './export-routes.js';
 import { errorHandler, JSON_MEDIA_TYPES, unknownRoute } from './fhir-http.js';
 import { DEFAULT_DELIVERY_POLICY, GatewayClient, type DeliveryPolicy } from './gateway-client.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -12,16 +13,16 @@ import { insurerRouter } from './insurer-routes.js';
 import { PendedAnswers } from './pended-answers.js';
 import { ClaimAnswers } from './claim-answers.js';
 import { InsurerRegistry } from './registry.js';
-import { defaultSeedFile, loadSeedFile, parseSeed, type SandboxSeed } from './seed.js';
+import { defaultSeedFile, loadSeedFile, parseSeed, type SandboxSeed, type SandboxSeedInput } from './seed.js';
 import { SandboxStats } from './stats.js';
 
 /** Options of the sandbox app (server.ts adds where to listen). */
 export interface SandboxAppOptions {
   /** Seed object; wins over seedFile. Validated like a file. */
-  readonly seed?: SandboxSeed;
+  readonly seed?: SandboxSeedInput;
   /** Seed file path; default sandbox/seed/demo-insurers.json. */
   readonly seedFile?: string;
-  /** Clock; default () => new Date(). Coverage years and `created` dates follow it. */
+  /** Clock; default () => new Date(). Coverage years, `created` dates and lastUpdated stamps follow it. */
   readonly now?: () => Date;
   /** Gateway base URL for later answers to pended claims; default http://127.0.0.1:8080. */
   readonly gatewayUrl?: string;
@@ -117,6 +118,7 @@ export function createSandboxApp(options: SandboxAppOptions = {}): SandboxApp {
     app.use('/_control', controlRouter(context));
   }
   app.use('/:insurerId/fhir', insurerRouter(context));
+  app.use('/:insurerId/export', exportRouter(context));
   app.use(unknownRoute);
   app.use(errorHandler(context.logger));
   return {

@@ -1,5 +1,5 @@
 // GET /{insurerId}/fhir/metadata: a small CapabilityStatement so FHIR clients can discover what the
-// sandbox insurer supports.
+// sandbox insurer supports: the two $submit operations and the Coverage search.
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { InsurerSeed } from './seed.js';
 
@@ -20,6 +20,16 @@ export function capabilityStatement(insurer: InsurerSeed, now: Date): Capability
         mode: 'server',
         resource: [
           { type: 'Claim', operation: [{ name: 'submit', definition: 'http://hl7.org/fhir/OperationDefinition/Claim-submit' }] },
+          {
+            type: 'Coverage',
+            interaction: [{ code: 'search-type' }],
+            searchParam: [
+              { name: 'identifier', type: 'token', documentation: 'Member number: <memberSystem>|<value>, or <value>.' },
+              { name: 'beneficiary', type: 'reference', documentation: 'With the :identifier modifier: the member number.' },
+              { name: '_lastUpdated', type: 'date', documentation: 'Prefixes gt and ge only, with an instant.' },
+            ],
+            searchInclude: ['Coverage:beneficiary'],
+          },
           {
             type: 'CoverageEligibilityRequest',
             operation: [{ name: 'submit', definition: 'http://hl7.org/fhir/OperationDefinition/CoverageEligibilityRequest-submit' }],

@@ -1,5 +1,6 @@
-// Everything one running sandbox shares between its routes: the registry and clock from the options,
-// and the in-memory state (stats, faults, idempotent answers, pended answers) the control API resets.
+// Everything one running sandbox shares between its routes: the registry (with its member changes) and
+// clock from the options, and the in-memory state (stats, faults, idempotent answers, pended answers)
+// the control API resets.
 import type { Logger } from 'pino';
 import type { ClaimAnswers } from './claim-answers.js';
 import type { FaultInjector } from './fault-injection.js';
@@ -10,6 +11,7 @@ import type { SandboxStats } from './stats.js';
 
 /** The state and collaborators of one sandbox server. */
 export interface SandboxContext {
+  /** Insurers and members; `registry.overlay` holds the changes made through the control API. */
   readonly registry: InsurerRegistry;
   readonly now: () => Date;
   /** Ids of the resources the sandbox creates (random UUIDs). */

@@ -1,16 +1,34 @@
-// The control API under /_control: fault injection, counters and reset, for tests and demos.
-// Mounted only when the sandbox is started with control: true.
+// The control API under /_control: fault injection, member changes, counters and reset, for tests and
+// demos. Mounted only when the sandbox is started with control: true.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from './context.js';
+import { FAULT_OPERATIONS } from './fault-injection.js';
 import { sendFhir } from './fhir-http.js';
 import { errorIssue, outcomeAnswer } from './outcomes.js';
 
+const waitMs = z.number().int().min(0).max(600_000);
+
 const faultSchema = z.strictObject({
   insurer: z.string().min(1).optional(),
-  status: z.number().int().min(400).max(599).default(503),
+  operation: z.enum(FAULT_OPERATIONS).optional(),
+  // No default here: without a status, a rule with delayMs is a slow but correct insurer (see addFault).
+  status: z.number().int().min(400).max(599).optional(),
   count: z.number().int().min(1).max(100_000).default(1),
-  hangMs: z.number().int().min(0).max(600_000).optional(),
+  hangMs: waitMs.optional(),
+  delayMs: waitMs.optional(),
+});
+
+const memberSchema = z.strictObject({
+  insurer: z.string().min(1),
+  // Coverage ids are cov-<member>, and FHIR ids are at most 64 letters, digits, dashes and dots.
+  member: z.string().regex(/^[A-Za-z0-9.-]{1,60}$/, 'member: 1 to 60 letters, digits, dots or dashes'),
+  period: z
+    .strictObject({ start: z.iso.date(), end: z.iso.date() })
+    .refine((p) => p.start <= p.end, { message: 'period.start must not be after period.end' })
+    .optional(),
+  status: z.enum(['active', 'cancelled']).optional(),
+  plan: z.string().min(1).max(64).optional(),
 });
 
 /** Router for /_control. */
@@ -23,6 +41,11 @@ export function controlRouter(ctx: SandboxContext): Router {
   router.delete('/faults', (_req: Request, res: Response) => {
     ctx.faults.clear();
     res.json({ faults: [] });
+  });
+  router.post('/members', (req: Request, res: Response) => changeMember(ctx, req, res));
+  router.get('/members', (_req: Request, res: Response) => {
+    const members = Object.fromEntries(ctx.registry.list().map((i) => [i.id, ctx.registry.overlay.byChange(i.id)]));
+    res.json({ members });
   });
   router.post('/pended-posting', (req: Request, res: Response) => {
     const enabled = (req.body as { enabled?: unknown } | undefined)?.enabled;
@@ -41,19 +64,49 @@ export function controlRouter(ctx: SandboxContext): Router {
     ctx.faults.clear();
     ctx.idempotency.clear();
     ctx.answers.clear();
+    ctx.registry.overlay.clear();
     res.status(204).end();
   });
   return router;
 }
 
+function invalidBody(res: Response, error: z.ZodError, root: string): void {
+  const issues = error.issues.map((i) => errorIssue('invalid', i.message, [root, ...i.path.map(String)].join('.')));
+  sendFhir(res, outcomeAnswer(400, issues));
+}
+
 function addFault(ctx: SandboxContext, req: Request, res: Response): void {
   const parsed = faultSchema.safeParse(req.body ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => errorIssue('invalid', i.message, ['fault', ...i.path.map(String)].join('.')));
-    sendFhir(res, outcomeAnswer(400, issues));
+    invalidBody(res, parsed.error, 'fault');
     return;
   }
-  const { insurer, status, count, hangMs } = parsed.data;
-  ctx.faults.add({ status, count, ...(insurer ? { insurer } : {}), ...(hangMs === undefined ? {} : { hangMs }) });
+  const { insurer, operation, count, hangMs, delayMs } = parsed.data;
+  // 503 unless the rule only slows the insurer down (delayMs alone answers normally).
+  const status = parsed.data.status ?? (delayMs === undefined ? 503 : undefined);
+  ctx.faults.add({
+    count,
+    ...(insurer ? { insurer } : {}),
+    ...(operation ? { operation } : {}),
+    ...(status === undefined ? {} : { status }),
+    ...(hangMs === undefined ? {} : { hangMs }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+  });
   res.status(201).json({ faults: ctx.faults.list() });
+}
+
+function changeMember(ctx: SandboxContext, req: Request, res: Response): void {
+  const parsed = memberSchema.safeParse(req.body ?? {});
+  if (!parsed.success) {
+    invalidBody(res, parsed.error, 'member');
+    return;
+  }
+  const { insurer: insurerId, ...change } = parsed.data;
+  const insurer = ctx.registry.get(insurerId);
+  if (!insurer) {
+    sendFhir(res, outcomeAnswer(400, [errorIssue('invalid', `Unknown insurer ${JSON.stringify(insurerId)}.`, 'member.insurer')]));
+    return;
+  }
+  const member = ctx.registry.changeMember(insurer, change);
+  res.status(201).json({ insurer: insurer.id, member: member.identifier.value, ...member });
 }

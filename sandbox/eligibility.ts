@@ -1,19 +1,30 @@
-// Eligibility checks: is this member covered by this insurer on the date asked about? Reading the
-// request is lenient (a bare CoverageEligibilityRequest or a collection Bundle led by one); the answer
-// is deterministic from the member ranges in the seed and the sandbox clock.
+// Eligibility checks: is this member covered by this insurer on the date asked about, and (purpose
+// "benefits") what does their plan pay? Reading the request is lenient (a bare
+// CoverageEligibilityRequest or a collection Bundle led by one); the answer is deterministic from the
+// registry (seed ranges and changes) and the sandbox clock.
 import type {
   Bundle,
+  CodeableConcept,
   CoverageEligibilityRequest,
   CoverageEligibilityResponse,
+  CoverageEligibilityResponseInsurance,
+  CoverageEligibilityResponseInsuranceItem,
   Identifier,
   OperationOutcomeIssue,
   Reference,
 } from '@medplum/fhirtypes';
 import { ADJUDICATION_ERROR_SYSTEM, ADJUDICATION_ERRORS } from './adjudication-codes.js';
-import { dateInPeriod } from './claim-amounts.js';
+import { isExcludedService } from './adjudication.js';
 import { errorIssue } from './outcomes.js';
-import type { MemberCoverage } from './registry.js';
+import { memberInForce, notInForce, type MemberCoverage } from './registry.js';
 import type { InsurerSeed } from './seed.js';
+
+/** Category of a benefits answer when the request names no item. */
+export const MEDICAL_CARE: CodeableConcept = {
+  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/ex-benefitcategory', code: '1', display: 'Medical Care' }],
+};
+
+const COPAY_PERCENT: CodeableConcept = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/benefit-type', code: 'copay-percent' }] };
 
 /** An eligibility request body that passed the shape checks. */
 export interface EligibilityBody {
@@ -80,13 +91,18 @@ function requestReference(request: CoverageEligibilityRequest): CoverageEligibil
   return identifier ? { identifier } : { display: 'CoverageEligibilityRequest without id' };
 }
 
+/** The request's purposes, validation when it gives none. */
+function purposes(request: CoverageEligibilityRequest): NonNullable<CoverageEligibilityRequest['purpose']> {
+  return Array.isArray(request.purpose) && request.purpose.length > 0 ? request.purpose : ['validation'];
+}
+
 function envelope(input: EligibilityInput): CoverageEligibilityResponse {
   const { request, memberIdentifier } = input;
   return {
     resourceType: 'CoverageEligibilityResponse',
     id: input.responseId,
     status: 'active',
-    purpose: Array.isArray(request.purpose) && request.purpose.length > 0 ? request.purpose : ['validation'],
+    purpose: purposes(request),
     patient: memberIdentifier ? { identifier: memberIdentifier } : request.patient,
     created: input.now.toISOString(),
     request: requestReference(request),
@@ -95,9 +111,33 @@ function envelope(input: EligibilityInput): CoverageEligibilityResponse {
   };
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The plan's benefit per requested item (one Medical Care item when the request names none): the
+ * share the patient pays (copay-percent), or `excluded` for a service the insurer never covers.
+ */
+export function benefitItems(request: CoverageEligibilityRequest, insurer: InsurerSeed): CoverageEligibilityResponseInsuranceItem[] {
+  const requested: unknown[] = Array.isArray(request.item) && request.item.length > 0 ? request.item : [{}];
+  return requested.map((raw) => {
+    const item = isObject(raw) ? raw : {};
+    const category = isObject(item.category) ? (item.category as CodeableConcept) : MEDICAL_CARE;
+    const productOrService = isObject(item.productOrService) ? (item.productOrService as CodeableConcept) : undefined;
+    const named = { category, ...(productOrService ? { productOrService } : {}) };
+    if (isExcludedService(productOrService, insurer)) {
+      return { ...named, excluded: true };
+    }
+    return { ...named, benefit: [{ type: COPAY_PERCENT, allowedUnsignedInt: 100 - insurer.payerSharePercent }] };
+  });
+}
+
 /**
  * Answers an eligibility request: outcome "complete" with inforce true/false and the coverage period
- * for a known member, outcome "error" with code member-unknown otherwise.
+ * for a known member, outcome "error" with code member-unknown otherwise. A cancelled coverage is not
+ * in force. Purpose "benefits" adds the plan (coverage.display) and one item per requested item;
+ * "discovery" adds the plan. A validation-only answer has neither.
  */
 export function evaluateEligibility(input: EligibilityInput): CoverageEligibilityResponse {
   const { member, insurer, request } = input;
@@ -106,10 +146,19 @@ export function evaluateEligibility(input: EligibilityInput): CoverageEligibilit
     return { ...envelope(input), outcome: 'error', disposition: `Member unknown to ${insurer.name}.`, error: [{ code }] };
   }
   const date = eligibilityDate(request, input.now);
-  const inforce = dateInPeriod(date, member.period);
-  const coverage = { ...portable(request.insurance?.[0]?.coverage), identifier: member.identifier };
+  const inforce = memberInForce(member, date);
+  const wanted = purposes(request);
+  const benefits = wanted.includes('benefits');
+  const plan = benefits || wanted.includes('discovery') ? { display: `Plan ${member.plan}` } : {};
+  const coverage = { ...portable(request.insurance?.[0]?.coverage), identifier: member.identifier, ...plan };
   const disposition = inforce
     ? `Coverage in force on ${date} (${member.period.start} to ${member.period.end}).`
-    : `Coverage not in force on ${date} (covered from ${member.period.start} to ${member.period.end}).`;
-  return { ...envelope(input), disposition, insurance: [{ coverage, inforce, benefitPeriod: member.period }] };
+    : notInForce(member, date);
+  const insurance: CoverageEligibilityResponseInsurance = {
+    coverage,
+    inforce,
+    benefitPeriod: member.period,
+    ...(benefits ? { item: benefitItems(request, insurer) } : {}),
+  };
+  return { ...envelope(input), disposition, insurance: [insurance] };
 }

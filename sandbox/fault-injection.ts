@@ -1,15 +1,35 @@
-// Fault injection for the gateway's resilience tests: the next N $submit requests to an insurer fail
-// with a chosen status, optionally after hanging, so retries and timeouts can be exercised for real.
+// Fault injection for the gateway's resilience tests: the next N requests to an insurer fail with a
+// chosen status, optionally after hanging, or are merely slow (delayMs without a status), so retries,
+// timeouts and budgets can be exercised for real.
+
+/** Routes a fault rule can target. */
+export const FAULT_OPERATIONS = ['Claim/$submit', 'CoverageEligibilityRequest/$submit', 'Coverage'] as const;
+
+/** A route a fault rule can target: one of the $submit operations, or the Coverage search. */
+export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 /** One fault rule as set through POST /_control/faults. */
 export interface FaultRule {
   /** Insurer id the rule applies to; undefined = every insurer. */
   readonly insurer?: string;
-  readonly status: number;
+  /** Route the rule applies to; undefined = both $submit routes (not the Coverage search). */
+  readonly operation?: FaultOperation;
+  /** Error status to answer; undefined = answer normally after delayMs (a slow but correct insurer). */
+  readonly status?: number;
   /** Requests still to fault. */
   readonly count: number;
   /** Delay before the faulty answer, to simulate a slow or hung insurer. */
   readonly hangMs?: number;
+  /** Delay before the answer, added to hangMs; alone, the request is then handled normally. */
+  readonly delayMs?: number;
+}
+
+function applies(rule: FaultRule, insurerId: string, operation: FaultOperation): boolean {
+  if (rule.insurer !== undefined && rule.insurer !== insurerId) {
+    return false;
+  }
+  // Rules without an operation keep their meaning from before the Coverage search existed.
+  return rule.operation === undefined ? operation !== 'Coverage' : rule.operation === operation;
 }
 
 /** The active fault rules of one sandbox server, used first-in first-out. */
@@ -32,11 +52,11 @@ export class FaultInjector {
   }
 
   /**
-   * Consumes one request's worth of the first rule matching this insurer.
+   * Consumes one request's worth of the first rule matching this insurer and route.
    * @returns the fault to serve, or undefined when the request should be handled normally.
    */
-  take(insurerId: string): FaultRule | undefined {
-    const index = this.rules.findIndex((r) => r.insurer === undefined || r.insurer === insurerId);
+  take(insurerId: string, operation: FaultOperation): FaultRule | undefined {
+    const index = this.rules.findIndex((r) => applies(r, insurerId, operation));
     const rule = this.rules[index];
     if (!rule) {
       return undefined;

@@ -1,11 +1,12 @@
 // Routes under /{insurerId}/fhir. The $submit routes share one pipeline: count the request, find the
 // insurer, serve an injected fault, check the media type, replay an idempotent answer, and only then
-// run the operation.
+// run the operation. The Coverage search serves faults too (rules aimed at it), then searches.
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import { capabilityStatement } from './capability-statement.js';
 import type { SandboxContext } from './context.js';
-import type { FaultRule } from './fault-injection.js';
+import { parseCoverageQuery, searchCoverage } from './coverage-search.js';
+import type { FaultOperation } from './fault-injection.js';
 import { JSON_MEDIA_TYPES, sendFhir } from './fhir-http.js';
 import { errorIssue, notFound, outcomeAnswer, type FhirAnswer } from './outcomes.js';
 import type { InsurerSeed } from './seed.js';
@@ -25,6 +26,9 @@ export function insurerRouter(ctx: SandboxContext): Router {
     const insurer = ctx.registry.get(req.params.insurerId);
     sendFhir(res, insurer ? claimResponseSearch(ctx, insurer, req.query.request) : unknownInsurer(req));
   });
+  router.get('/Coverage', async (req: InsurerRequest, res: Response) => {
+    sendFhir(res, await coverageAnswer(ctx, req));
+  });
   router.post('/Claim/$submit', submitRoute(ctx, 'Claim/$submit', submitClaim));
   router.post('/CoverageEligibilityRequest/$submit', submitRoute(ctx, 'CoverageEligibilityRequest/$submit', checkEligibility));
   return router;
@@ -43,26 +47,45 @@ function claimResponseSearch(ctx: SandboxContext, insurer: InsurerSeed, request:
   };
 }
 
+/** GET Coverage?...: a searchset page of the registry (see coverage-search.ts). */
+async function coverageAnswer(ctx: SandboxContext, req: InsurerRequest): Promise<FhirAnswer> {
+  const insurer = ctx.registry.get(req.params.insurerId);
+  if (!insurer) {
+    return unknownInsurer(req);
+  }
+  const faulted = await applyFault(ctx, insurer.id, 'Coverage');
+  if (faulted) {
+    return faulted;
+  }
+  const query = parseCoverageQuery(req.query as Record<string, unknown>);
+  if ('issues' in query) {
+    return outcomeAnswer(400, query.issues);
+  }
+  // Absolute links from the request's own host: clients such as fhir-kit-client follow `next` as is.
+  const selfUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+  return { status: 200, body: searchCoverage(ctx.registry, insurer, query, selfUrl) };
+}
+
 function unknownInsurer(req: InsurerRequest): FhirAnswer {
   return notFound(`Unknown insurer ${JSON.stringify(req.params.insurerId)}.`);
 }
 
-function submitRoute(ctx: SandboxContext, name: string, operation: Operation) {
+function submitRoute(ctx: SandboxContext, name: FaultOperation, operation: Operation) {
   return async (req: InsurerRequest, res: Response): Promise<void> => {
     sendFhir(res, await submitAnswer(ctx, name, operation, req));
   };
 }
 
-async function submitAnswer(ctx: SandboxContext, name: string, operation: Operation, req: InsurerRequest): Promise<FhirAnswer> {
+async function submitAnswer(ctx: SandboxContext, name: FaultOperation, operation: Operation, req: InsurerRequest): Promise<FhirAnswer> {
   const key = req.get('idempotency-key') || undefined;
   ctx.stats.countReceived(key);
   const insurer = ctx.registry.get(req.params.insurerId);
   if (!insurer) {
     return unknownInsurer(req);
   }
-  const fault = ctx.faults.take(insurer.id);
-  if (fault) {
-    return serveFault(ctx, fault);
+  const faulted = await applyFault(ctx, insurer.id, name);
+  if (faulted) {
+    return faulted;
   }
   // req.is() is null without a body (a 422 below) and false for a body of another type.
   if (req.is(JSON_MEDIA_TYPES) === false) {
@@ -85,12 +108,25 @@ async function submitAnswer(ctx: SandboxContext, name: string, operation: Operat
 
 const FAULT_ISSUE_CODES: Record<number, 'throttled' | 'timeout' | 'transient'> = { 429: 'throttled', 503: 'transient', 504: 'timeout' };
 
-async function serveFault(ctx: SandboxContext, fault: FaultRule): Promise<FhirAnswer> {
-  ctx.stats.countFaultServed();
-  if (fault.hangMs) {
-    // Cut short on close so shutdown never waits for an injected hang.
-    await sleep(fault.hangMs, undefined, { signal: ctx.closing }).catch(() => undefined);
+/**
+ * Serves the next fault rule for this insurer and route, if any: waits hangMs + delayMs, then answers
+ * the rule's error status, or undefined (handle the request normally) for a rule that only slows down.
+ */
+async function applyFault(ctx: SandboxContext, insurerId: string, operation: FaultOperation): Promise<FhirAnswer | undefined> {
+  const fault = ctx.faults.take(insurerId, operation);
+  if (!fault) {
+    return undefined;
   }
-  const issue = errorIssue(FAULT_ISSUE_CODES[fault.status] ?? 'exception', `Fault injected by the sandbox control API (HTTP ${fault.status}).`);
-  return outcomeAnswer(fault.status, [issue], fault.status === 429 ? { 'Retry-After': '1' } : undefined);
+  ctx.stats.countFaultServed();
+  const waitMs = (fault.hangMs ?? 0) + (fault.delayMs ?? 0);
+  if (waitMs > 0) {
+    // Cut short on close so shutdown never waits for an injected hang.
+    await sleep(waitMs, undefined, { signal: ctx.closing }).catch(() => undefined);
+  }
+  return fault.status === undefined ? undefined : faultAnswer(fault.status);
+}
+
+function faultAnswer(status: number): FhirAnswer {
+  const issue = errorIssue(FAULT_ISSUE_CODES[status] ?? 'exception', `Fault injected by the sandbox control API (HTTP ${status}).`);
+  return outcomeAnswer(status, [issue], status === 429 ? { 'Retry-After': '1' } : undefined);
 }

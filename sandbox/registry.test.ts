@@ -1,4 +1,4 @@
-import { InsurerRegistry, findMember } from './registry.js';
+import { InsurerRegistry, findMember, memberInForce } from './registry.js';
 import { defaultSeedFile, loadSeedFile, parseSeed, type SandboxSeed } from './seed.js';
 
 const seed = loadSeedFile(defaultSeedFile());
@@ -52,5 +52,36 @@ describe('member registry', () => {
   test('insurer ids must be unique', () => {
     const [first] = seed.insurers;
     expect(() => parseSeed({ insurers: [first, first] })).toThrow(/unique/);
+  });
+
+  test('ranges have plan STANDARD unless the seed says otherwise', () => {
+    const now = new Date('2025-06-15T00:00:00Z');
+    expect(findMember(demoInsurer(), 'M0001', now)).toMatchObject({ plan: 'STANDARD', status: 'active' });
+    const [first] = seed.insurers;
+    const gold = parseSeed({ insurers: [{ ...first, members: [{ ...first?.members[0], plan: 'GOLD' }] }] });
+    expect(findMember(gold.insurers[0]!, 'M0001', now)?.plan).toBe('GOLD');
+  });
+
+  test('a change wins over the ranges; omitted fields take the range defaults, not an earlier change', () => {
+    const start = new Date('2025-06-15T10:00:00.000Z');
+    const registry = new InsurerRegistry(seed, () => start);
+    const insurer = demoInsurer();
+    expect(registry.findMember(insurer, 'M0042')?.lastUpdated).toBe(start.toISOString());
+    registry.changeMember(insurer, { member: 'M0042', status: 'cancelled', plan: 'GOLD', period: { start: '2020-01-01', end: '2020-12-31' } });
+    expect(registry.findMember(insurer, 'M0042')).toMatchObject({ status: 'cancelled', plan: 'GOLD', period: { start: '2020-01-01' } });
+    expect(registry.rangeMember(insurer, 'M0042')?.status).toBe('active');
+    const again = registry.changeMember(insurer, { member: 'M0042' });
+    expect(again).toMatchObject({ status: 'active', plan: 'STANDARD', period: { start: '2025-01-01', end: '2025-12-31' } });
+    expect(again.lastUpdated).toBe('2025-06-15T10:00:00.002Z');
+    // Outside every range: created for the current calendar year.
+    expect(registry.changeMember(insurer, { member: 'M2001' })).toMatchObject({ period: { start: '2025-01-01', end: '2025-12-31' }, plan: 'STANDARD' });
+    expect(registry.findMember(demoInsurer(), 'M2001')).toBeDefined();
+  });
+
+  test('a coverage is in force on dates of its period, and never when cancelled', () => {
+    const member = findMember(demoInsurer(), 'M0001', new Date('2025-06-15T00:00:00Z'))!;
+    expect(memberInForce(member, '2025-06-15')).toBe(true);
+    expect(memberInForce(member, '2026-01-01')).toBe(false);
+    expect(memberInForce({ ...member, status: 'cancelled' }, '2025-06-15')).toBe(false);
   });
 });

@@ -16,6 +16,8 @@ const memberRangeSchema = z
     to: z.number().int().min(0),
     /** Calendar years relative to the current one: 0 = this year, -1 = last year. */
     coverage: z.object({ startYearOffset: yearOffset, endYearOffset: yearOffset }),
+    /** Plan code of the range's members (Coverage.class of type plan). */
+    plan: z.string().min(1).max(64).default('STANDARD'),
   })
   .refine((r) => r.from <= r.to, { message: 'from must not exceed to' })
   .refine((r) => r.coverage.startYearOffset <= r.coverage.endYearOffset, {
@@ -46,6 +48,8 @@ export const sandboxSeedSchema = z.object({
 export type MemberRangeSeed = z.infer<typeof memberRangeSchema>;
 export type InsurerSeed = z.infer<typeof insurerSeedSchema>;
 export type SandboxSeed = z.infer<typeof sandboxSeedSchema>;
+/** A seed as written, before defaults (such as a range's plan) are filled in. */
+export type SandboxSeedInput = z.input<typeof sandboxSeedSchema>;
 
 /**
  * Validates a seed object (already parsed JSON).

@@ -19,6 +19,8 @@ import type { ClientStore } from './auth/clients.js';
 import type { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
 import { claimRouter } from './claims/router.js';
+import { eligibilityRouter } from './eligibility/router.js';
+import type { EligibilityService } from './eligibility/eligibility-service.js';
 import { operationsRouter } from './operations/router.js';
 import { participantsRouter } from './operations/participants-router.js';
 import type { AdapterRegistry } from '../mappings/index.js';
@@ -54,6 +56,7 @@ export interface AppDeps {
   readonly queues: QueueRegistry;
   readonly adapters: AdapterRegistry;
   readonly limits: ParticipantLimits;
+  readonly eligibility: EligibilityService;
 }
 
 /** Builds the gateway's express app. */
@@ -86,10 +89,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
   const verifyReply = (req: FhirRequest) => verifyReplySignature(req.caller.clientId, req.rawBody ?? Buffer.alloc(0), req.header(REPLY_JWS_HEADER), { clients: deps.clients, keySets });
   app.use(claimRouter({ service: deps.claims, conformance: deps.conformance, registry: deps.registry, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));
+  app.use(eligibilityRouter({ service: deps.eligibility, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(validateRouter({ conformance: deps.conformance, registry: deps.registry, idempotency, defaultLanguage: deps.config.defaultLanguage, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
-    checkAdapter: (name, settings) => deps.adapters.get(name).checkSettings(settings),
+    checkAdapter: (name, settings, eligibility) => deps.adapters.check(name, settings, eligibility),
     checkPacks: (schedule) => {
       const unknown = deps.conformance.catalogue.unknownEntries(schedule);
       if (unknown.length > 0) {

@@ -45,6 +45,9 @@ const envSchema = z.object({
   RETENTION_DAYS: positive.max(36_500).optional(),
   RETENTION_INTERVAL_MS: positive.default(3_600_000),
   IDEMPOTENCY_KEY_TTL_HOURS: positive.max(8760).default(168),
+  ELIGIBILITY_BUDGET_MS: positive.max(60_000).default(2000),
+  ELIGIBILITY_ATTEMPTS: positive.max(100).default(5),
+  ELIGIBILITY_BACKOFF_MS: positive.default(2000),
   SANDBOX_PORT: port.default(8081),
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   /** Language of messages (OperationOutcome texts) when the request's Accept-Language names neither French nor English. */
@@ -86,6 +89,8 @@ export interface Config {
   readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
   /** Retention (workers/retention.ts): unset days keeps everything. */
   readonly retention: { readonly days?: number; readonly intervalMs: number; readonly idempotencyTtlHours: number };
+  /** Eligibility: the answer budget (past it: 202 "queued"), and the retries of queued checks. */
+  readonly eligibility: { readonly budgetMs: number; readonly attempts: number; readonly backoffMs: number };
   readonly sandbox: { readonly port: number; readonly pendDelayMs: number };
   readonly logLevel: string;
   readonly defaultLanguage: 'en' | 'fr';
@@ -138,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliverySweepAfterMs: e.DELIVERY_SWEEP_AFTER_MS,
     watch: { answerDeadlineMs: e.ANSWER_DEADLINE_MS, pendedPollAfterMs: e.PENDED_POLL_AFTER_MS, intervalMs: e.CLAIM_WATCH_INTERVAL_MS },
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_MS, idempotencyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS },
+    eligibility: { budgetMs: e.ELIGIBILITY_BUDGET_MS, attempts: e.ELIGIBILITY_ATTEMPTS, backoffMs: e.ELIGIBILITY_BACKOFF_MS },
     sandbox: { port: e.SANDBOX_PORT, pendDelayMs: e.SANDBOX_PEND_DELAY_MS },
     logLevel: e.LOG_LEVEL,
     defaultLanguage: e.DEFAULT_LANGUAGE,

@@ -16,7 +16,7 @@ import { deploymentSetting } from './store/settings.js';
 import { openRedis, type RedisHandle } from './queue/redis.js';
 import { QueueRegistry } from './queue/queues.js';
 import { OutboxDispatcher } from './queue/outbox.js';
-import { ParticipantRegistry } from './participants/registry.js';
+import { ParticipantRegistry, type Participant } from './participants/registry.js';
 import { applySeed, readSeedFile } from './participants/seed.js';
 import { ClientStore } from './auth/clients.js';
 import { TokenService } from './auth/tokens.js';
@@ -25,12 +25,19 @@ import { EncryptionKey } from './auth/payload-encryption.js';
 import { ClaimRepository } from './claims/claim-repository.js';
 import { ClaimService } from './claims/claim-service.js';
 import { Conformance } from './validation/conformance.js';
+import type { EligibilitySettings } from './eligibility/settings.js';
 import { ParticipantLimits } from './http/participant-limits.js';
 import { conformanceValidator, type ResourceValidator } from './validation/validators.js';
 import { createApp } from './app.js';
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
-import { CALLBACK_QUEUE } from '../workers/jobs.js';
+import { syncRegistry } from '../workers/registry-sync.js';
+import { CALLBACK_QUEUE, ELIGIBILITY_QUEUE, REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
+import { EligibilityRepository } from './eligibility/eligibility-repository.js';
+import { EligibilityService } from './eligibility/eligibility-service.js';
+import { LiveEligibility } from './eligibility/live-eligibility.js';
+import { MemberStore } from './eligibility/member-store.js';
+import { claimEligibilityIssues } from './eligibility/claim-eligibility.js';
 import { DELIVERY_BACKOFF_TYPE } from '../workers/claim-delivery.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 
@@ -88,10 +95,18 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const validators: ResourceValidator[] = conformance ? [conformanceValidator(conformance)]
       : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
     const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
-    const service = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id),
-      packsFor: (insurer) => conformance?.packsInForce(insurer?.profilePacks) ?? [] });
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
-    const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => adapters.get(name).checkSettings(settings) };
+    const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
+    const eligibilityRequests = new EligibilityRepository(db);
+    let cacheConnection: ReturnType<RedisHandle['producerConnection']> | undefined;
+    const live = new LiveEligibility({ adapters, redis: () => (cacheConnection ??= redis.producerConnection()), prefix, circuit: config.circuit, logger });
+    const eligibility = new EligibilityService({
+      repository: eligibilityRequests, members: new MemberStore(db), live, registry, validators, outbox, logger,
+      maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor, budgetMs: config.eligibility.budgetMs,
+    });
+    const service = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor,
+      checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }) });
+    const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>, eligibility?: EligibilitySettings) => adapters.check(name, settings, eligibility) };
     if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
 
     let url: string | undefined;
@@ -100,7 +115,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
@@ -109,6 +124,12 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
         sandbox = await startSandbox({ port: config.sandbox.port, gatewayUrl: url, logger: logger.child({ component: 'sandbox' }), pendDelayMs: options.sandbox?.pendDelayMs ?? config.sandbox.pendDelayMs, control: options.sandbox?.control ?? true });
         steps.push(['sandbox', () => sandbox!.close()]);
         await applySeed(readSeedFile(demoSeedPath(), { sandboxUrl: sandbox.url }), seed);
+        // Synced registries are pulled once now, so the demo's claims and eligibility work from the first request.
+        for (const insurer of await registry.insurers()) {
+          if (insurer.eligibility?.mode !== 'synced' || !insurer.eligibility.syncIntervalMinutes) continue;
+          await syncRegistry(insurer.id, { db, registry, adapters, logger })
+            .catch((err: Error) => logger.warn({ insurer: insurer.id, err: { message: err.message } }, 'demo mode: first registry sync failed'));
+        }
         logger.info({ sandbox: sandbox.url }, 'demo mode: sandbox insurer started and demo participants registered');
       }
     }
@@ -117,6 +138,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
         claims, service, registry, adapters, logger, redis, prefix, signingKeys, clients, concurrency: config.delivery.concurrency,
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
         db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch, retention: config.retention,
+        eligibility, eligibilityRequests,
       });
       steps.push(['workers', () => workers.close()]);
     }
@@ -130,6 +152,11 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
 
 /** Job options by queue: the retry policies written down in workers/claim-delivery.ts and provider-callback.ts. */
 function jobOptions(config: Config, queue: string) {
+  if (queue === ELIGIBILITY_QUEUE) {
+    const { attempts, backoffMs } = config.eligibility;
+    return { attempts, backoff: { type: 'exponential' as const, delay: backoffMs }, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
+  }
+  if (queue === REGISTRY_SYNC_QUEUE) return { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
   const callbacks = queue === CALLBACK_QUEUE;
   const policy = callbacks ? config.callbacks : config.delivery;
   return {

@@ -2,6 +2,7 @@
  * The adapters this build knows, by the name an insurer's registry entry gives.
  */
 import type { InsurerAdapter } from './adapter.js';
+import type { EligibilitySettings } from '../gateway/eligibility/settings.js';
 import { fhirAdapter } from './fhir-generic/adapter.js';
 
 /** Adapters by name. */
@@ -17,6 +18,18 @@ export class AdapterRegistry {
     const adapter = name ? this.adapters.get(name) : undefined;
     if (!adapter) throw new Error(`unknown insurer adapter "${name ?? ''}" (known: ${[...this.adapters.keys()].join(', ')})`);
     return adapter;
+  }
+
+  /** Checks an insurer's registration: its adapter, the adapter's settings, and what its eligibility settings ask of it. */
+  check(name: string | undefined, settings: Readonly<Record<string, unknown>>, eligibility?: EligibilitySettings): void {
+    const adapter = this.get(name);
+    adapter.checkSettings(settings);
+    if (eligibility?.mode === 'live' && !adapter.checkEligibility) {
+      throw new Error(`the ${adapter.name} adapter cannot ask the insurer live: set eligibility.mode to "synced" and import its roster`);
+    }
+    if (eligibility?.syncIntervalMinutes && !adapter.fetchChangedCoverage) {
+      throw new Error(`the ${adapter.name} adapter cannot pull changed coverage: remove eligibility.syncIntervalMinutes and import rosters instead`);
+    }
   }
 }
 

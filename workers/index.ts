@@ -1,6 +1,7 @@
 /**
  * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
- * a refresh interval), the provider-callback worker, the outbox relay, the delivery sweeper and the
+ * a refresh interval), the provider-callback worker, the eligibility check and registry sync workers
+ * (with each synced insurer's repeatable sync job), the outbox relay, the delivery sweeper and the
  * claim watch (stuck claims, polling of pended claims) and the retention purge.
  */
 import type { Worker } from 'bullmq';
@@ -15,6 +16,9 @@ import { startClaimWatch } from './claim-watch.js';
 import { startRetention } from './retention.js';
 import { IdempotencyStore } from '../gateway/http/idempotency.js';
 import type { CircuitOptions } from './insurer-circuit.js';
+import type { EligibilityService } from '../gateway/eligibility/eligibility-service.js';
+import { startEligibilityWorker } from './eligibility-check.js';
+import { scheduleRegistrySyncs, startRegistrySyncWorker } from './registry-sync.js';
 
 const INSURER_REFRESH_MS = 30_000;
 
@@ -31,6 +35,7 @@ export interface WorkerHostDeps extends DeliveryDeps, CallbackDeps {
   readonly sweepAfterMs: number;
   readonly watch: { readonly answerDeadlineMs: number; readonly pendedPollAfterMs: number; readonly intervalMs: number };
   readonly retention: { readonly days?: number; readonly intervalMs: number; readonly idempotencyTtlHours: number };
+  readonly eligibility: EligibilityService;
 }
 
 /** Running workers; close() stops them in order and is safe to call twice. */
@@ -45,6 +50,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
     for (const insurer of await deps.registry.insurers()) {
       if (!delivery.has(insurer.id)) delivery.set(insurer.id, startDeliveryWorker(insurer, deps));
     }
+    await scheduleRegistrySyncs(deps);
   };
   await refresh();
   const timer = setInterval(() => {
@@ -52,6 +58,8 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   }, INSURER_REFRESH_MS);
   timer.unref();
   const callbacks = startCallbackWorker(deps);
+  const eligibilityChecks = startEligibilityWorker(deps);
+  const registrySyncs = startRegistrySyncWorker(deps);
   deps.outbox.start(deps.relayIntervalMs);
   // Sweep a few times per threshold, never more often than the relay runs.
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
@@ -68,7 +76,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
       await stopSweeper();
       await stopWatch();
       await stopRetention();
-      await Promise.allSettled([...delivery.values(), callbacks].map((w) => w.close()));
+      await Promise.allSettled([...delivery.values(), callbacks, eligibilityChecks, registrySyncs].map((w) => w.close()));
     })()),
   };
 }

@@ -17,9 +17,23 @@ export interface DeliveryJobData {
   readonly claimId: string;
 }
 
-/** Data of a callback job. */
-export interface CallbackJobData {
-  readonly claimResponseId: string;
+/** Data of a callback job: one ClaimResponse, or the final answer of one eligibility request. */
+export type CallbackJobData = { readonly claimResponseId: string } | { readonly eligibilityRequestId: string };
+
+/** Queue of eligibility checks answered "queued" past the budget. */
+export const ELIGIBILITY_QUEUE = 'eligibility-checks';
+
+/** Data of an eligibility check job. */
+export interface EligibilityJobData {
+  readonly eligibilityRequestId: string;
+}
+
+/** Queue of the incremental syncs of synced registries (one repeatable job per insurer). */
+export const REGISTRY_SYNC_QUEUE = 'registry-sync';
+
+/** Data of a registry sync job. */
+export interface RegistrySyncJobData {
+  readonly insurerId: string;
 }
 
 /**
@@ -35,4 +49,17 @@ export function deliveryJob(claimId: string, insurerId: string, replay = 0): Out
 /** The job that pushes one ClaimResponse to its provider's callback. */
 export function callbackJob(claimResponseId: string): OutboxMessage {
   return { queue: CALLBACK_QUEUE, jobName: 'push-claim-response', jobId: `push-${claimResponseId}`, payload: { claimResponseId } };
+}
+
+/**
+ * The check of an eligibility request answered "queued": delayed until the call in flight has surely
+ * ended (its timeout), so the insurer is asked again only when that call brought no answer.
+ */
+export function eligibilityCheckJob(eligibilityRequestId: string, delayMs: number): OutboxMessage {
+  return { queue: ELIGIBILITY_QUEUE, jobName: 'check-eligibility', jobId: `eligibility-${eligibilityRequestId}`, payload: { eligibilityRequestId }, delayMs };
+}
+
+/** The job that pushes the final answer of a queued eligibility request to its provider's callback. */
+export function eligibilityPushJob(eligibilityRequestId: string): OutboxMessage {
+  return { queue: CALLBACK_QUEUE, jobName: 'push-eligibility-response', jobId: `push-eligibility-${eligibilityRequestId}`, payload: { eligibilityRequestId } };
 }

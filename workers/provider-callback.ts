@@ -1,6 +1,7 @@
 /**
- * Provider callbacks: pushes each insurer ClaimResponse to the provider's callback Endpoint, so a
- * provider that registered one does not have to poll. Every push is signed (HMAC-SHA256 with the
+ * Provider callbacks: pushes each insurer ClaimResponse, and the final answer of each eligibility request
+ * answered "queued", to the provider's callback Endpoint, so a provider that registered one does not
+ * have to poll. Every push is signed (HMAC-SHA256 with the
  * provider's callback secret over "{timestamp}.{body}") so the provider can check it came from the
  * gateway and is fresh; see docs/architecture.md for verification. When the gateway's signing keys are
  * given, every push also carries a detached JWS by the gateway's own key (Passerelle-JWS), which anyone
@@ -21,7 +22,8 @@ import type { ClientStore } from '../gateway/auth/clients.js';
 import { encryptionKeyOf, encryptTo } from '../gateway/auth/payload-encryption.js';
 import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
 import type { Logger } from '../gateway/logger.js';
-import type { ParticipantRegistry } from '../gateway/participants/registry.js';
+import type { Participant, ParticipantRegistry } from '../gateway/participants/registry.js';
+import type { EligibilityRepository } from '../gateway/eligibility/eligibility-repository.js';
 import type { RedisHandle } from '../gateway/queue/redis.js';
 import { CALLBACK_QUEUE, type CallbackJobData } from './jobs.js';
 
@@ -40,6 +42,8 @@ export interface CallbackDeps {
   readonly signingKeys: SigningKeys;
   /** To find a provider's encryption key when it asked for encrypted pushes. */
   readonly clients: ClientStore;
+  /** Eligibility requests, whose final answers are pushed too. */
+  readonly eligibilityRequests: EligibilityRepository;
 }
 
 /** The signature header value for a body: t={unix seconds},v1={hex HMAC-SHA256 of "t.body"}. */
@@ -70,27 +74,50 @@ export async function signCallbackJws(keys: SigningKeys, body: string, params: C
   return `${header}..${signature}`;
 }
 
-/** Pushes one ClaimResponse; returns what happened. */
+/** Pushes one ClaimResponse, or the final answer of a queued eligibility request; returns what happened. */
 export async function processCallback(job: Job<CallbackJobData>, deps: CallbackDeps): Promise<string> {
+  if ('eligibilityRequestId' in job.data) return pushEligibilityResponse(job.data.eligibilityRequestId, deps);
   const response = await deps.claims.response(job.data.claimResponseId);
   const claim = response ? await deps.claims.get(response.claimId) : undefined;
   if (!response || !claim) return 'obsolete: no such response';
   if (!response.resource) return 'obsolete: purged';
   const provider = await deps.registry.get(claim.providerId);
   if (!provider?.callbackUrl || !provider.callbackSecret) return 'obsolete: provider has no callback';
-  let body = JSON.stringify(response.resource);
+  const result = await push(provider as PushTarget, response.resource, response.id, deps);
+  if (result.ok) {
+    await deps.claims.addEvent(claim.id, 'pushed', { claimResponse: response.id });
+    return `pushed: HTTP ${result.status}`;
+  }
+  await deps.claims.addEvent(claim.id, result.final ? 'push-failed' : 'push-retry', { claimResponse: response.id, ...(result.status ? { httpStatus: result.status } : { error: result.error }) });
+  throw result.final ? new UnrecoverableError(result.error) : new Error(result.error);
+}
+
+async function pushEligibilityResponse(eligibilityRequestId: string, deps: CallbackDeps): Promise<string> {
+  const record = await deps.eligibilityRequests.get(eligibilityRequestId);
+  if (!record?.response) return 'obsolete: no answer to push';
+  const provider = await deps.registry.get(record.providerId);
+  if (!provider?.callbackUrl || !provider.callbackSecret) return 'obsolete: provider has no callback';
+  const result = await push(provider as PushTarget, record.response, record.response.id, deps);
+  if (result.ok) return `pushed: HTTP ${result.status}`;
+  deps.logger.warn({ eligibilityRequest: record.id, provider: provider.id, final: result.final, httpStatus: result.status }, 'eligibility answer push failed');
+  throw result.final ? new UnrecoverableError(result.error) : new Error(result.error);
+}
+
+type PushTarget = Participant & { readonly callbackUrl: string; readonly callbackSecret: string };
+type PushResult = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly final: boolean; readonly status?: number; readonly error: string };
+
+/** POSTs a resource to the provider's callback, signed (and encrypted when it asked), and says how it went. */
+async function push(provider: PushTarget, resource: object, deliveryId: string, deps: CallbackDeps): Promise<PushResult> {
+  let body = JSON.stringify(resource);
   if (provider.encryptPayloads) {
     const key = await encryptionKeyOf(provider.id, deps.clients);
-    if (!key) {
-      await deps.claims.addEvent(claim.id, 'push-failed', { claimResponse: response.id, error: 'the provider asked for encryption but registered no "enc" key' });
-      throw new UnrecoverableError('the provider asked for encrypted pushes but registered no encryption key');
-    }
+    if (!key) return { ok: false, final: true, error: 'the provider asked for encrypted pushes but registered no "enc" key' };
     body = await encryptTo(key, body); // signatures below cover what is sent: the envelope
   }
   const now = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
-    'Content-Type': 'application/fhir+json', [SIGNATURE_HEADER]: signCallback(provider.callbackSecret, body, now), [DELIVERY_ID_HEADER]: response.id,
-    [JWS_HEADER]: await signCallbackJws(deps.signingKeys, body, { deliveryId: response.id, recipient: provider.id, issuedAt: now }),
+    'Content-Type': 'application/fhir+json', [SIGNATURE_HEADER]: signCallback(provider.callbackSecret, body, now), [DELIVERY_ID_HEADER]: deliveryId,
+    [JWS_HEADER]: await signCallbackJws(deps.signingKeys, body, { deliveryId, recipient: provider.id, issuedAt: now }),
   };
   let status: number;
   try {
@@ -98,16 +125,11 @@ export async function processCallback(job: Job<CallbackJobData>, deps: CallbackD
     status = answer.status;
     await answer.body?.cancel();
   } catch (err) {
-    await deps.claims.addEvent(claim.id, 'push-retry', { claimResponse: response.id, error: (err as Error).message });
-    throw new Error(`callback unreachable: ${(err as Error).message}`, { cause: err });
+    return { ok: false, final: false, error: `callback unreachable: ${(err as Error).message}` };
   }
-  if (status >= 200 && status < 300) {
-    await deps.claims.addEvent(claim.id, 'pushed', { claimResponse: response.id });
-    return `pushed: HTTP ${status}`;
-  }
+  if (status >= 200 && status < 300) return { ok: true, status };
   const final = !(status >= 500 || status === 408 || status === 429);
-  await deps.claims.addEvent(claim.id, final ? 'push-failed' : 'push-retry', { claimResponse: response.id, httpStatus: status });
-  throw final ? new UnrecoverableError(`callback refused: HTTP ${status}`) : new Error(`callback answered HTTP ${status}`);
+  return { ok: false, final, status, error: final ? `callback refused: HTTP ${status}` : `callback answered HTTP ${status}` };
 }
 
 /** Starts the callback worker. */

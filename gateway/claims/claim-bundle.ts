@@ -100,22 +100,26 @@ function checkInsideReferences(claim: Claim, index: BundleIndex): OperationOutco
   return issues;
 }
 
-/** The participant a provider or insurer reference names, checked against the caller and the registry. */
-async function resolveParty(
-  ref: Reference | undefined, role: 'provider' | 'insurer', index: BundleIndex, ctx: ClaimCheckContext, issues: OperationOutcomeIssue[],
+/**
+ * The participant a provider or insurer reference names, checked against the caller and the registry
+ * (of a Claim, or of another request such as a CoverageEligibilityRequest at root).
+ */
+export async function resolveParty(
+  ref: Reference | undefined, role: 'provider' | 'insurer', index: BundleIndex, ctx: Pick<ClaimCheckContext, 'caller' | 'registry'>, issues: OperationOutcomeIssue[],
+  at: { readonly root: string; readonly type: string } = { root: CLAIM, type: 'Claim' },
 ): Promise<Participant | undefined> {
   if (!ref) return undefined; // the schema already reported the missing element
-  const expression = `${CLAIM}.${role}`;
+  const expression = `${at.root}.${role}`;
   const id = participantIdOf(ref, index);
   if (!id) {
     issues.push(issue({ error: 'reference-unresolved', expression,
-      message: `Claim.${role} must be an Organization in the bundle or an identifier, with an identifier of system ${PARTICIPANT_SYSTEM}` }));
+      message: `${at.type}.${role} must be an Organization in the bundle or an identifier, with an identifier of system ${PARTICIPANT_SYSTEM}` }));
     return undefined;
   }
   const participant = await ctx.registry.get(id);
   if (role === 'provider' && id !== ctx.caller.participantId) {
     issues.push(issue({ error: 'provider-not-caller', expression,
-      message: `Claim.provider must be the submitting participant (${ctx.caller.participantId}), not "${id}"` }));
+      message: `${at.type}.provider must be the submitting participant (${ctx.caller.participantId}), not "${id}"` }));
     return undefined;
   }
   if (!participant || participant.kind !== role || participant.status !== 'active') {
@@ -137,7 +141,7 @@ async function addressedInsurer(claim: Claim, bundle: Bundle, registry: Particip
 }
 
 /** The participant id: from the reference's identifier, the Organization it points at, or Organization/{id}. */
-function participantIdOf(ref: Reference, index: BundleIndex): string | undefined {
+export function participantIdOf(ref: Reference, index: BundleIndex): string | undefined {
   const fromIdentifier = (identifiers: Identifier[] | undefined) => !Array.isArray(identifiers) ? undefined :
     identifiers.find((i) => i.system === PARTICIPANT_SYSTEM && typeof i.value === 'string' && i.value)?.value;
   const direct = fromIdentifier(ref.identifier ? [ref.identifier] : undefined);

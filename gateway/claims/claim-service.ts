@@ -4,13 +4,13 @@
  * claim. A participant that may not see a claim is told it does not exist.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Claim, ClaimResponse } from '@medplum/fhirtypes';
+import type { Claim, ClaimResponse, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/tokens.js';
-import { gatewayError, notFound, type OperationOutcomeError } from '../fhir/outcomes.js';
+import { gatewayError, invalid, notFound, type OperationOutcomeError } from '../fhir/outcomes.js';
 import type { Logger } from '../logger.js';
 import type { OutboxDispatcher } from '../queue/outbox.js';
 import { PARTICIPANT_SYSTEM, type Participant, type ParticipantRegistry } from '../participants/registry.js';
-import type { ResourceValidator } from '../validation/validators.js';
+import { hasErrors, type ResourceValidator } from '../validation/validators.js';
 import type { PackVersion } from '../validation/packs.js';
 import type { Language } from '../validation/rules.js';
 import { callbackJob, deliveryJob } from '../../workers/jobs.js';
@@ -29,6 +29,8 @@ export interface ClaimServiceDeps {
   readonly maxBundleEntries: (participantId: string) => Promise<number>;
   /** The profile pack versions in force for claims to an insurer (the base pack when it is unknown). */
   readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
+  /** Eligibility of the claim's members (eligibility/claim-eligibility.ts): errors refuse the claim, warnings travel with it. */
+  readonly checkEligibility?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
 }
 
 /** The answer to a submission. */
@@ -50,18 +52,21 @@ export class ClaimService {
     });
     const existing = await this.original(accepted);
     if (existing) return existing;
+    const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
+    if (hasErrors(eligibility)) throw invalid([...accepted.warnings, ...eligibility]);
+    const warnings = [...accepted.warnings, ...eligibility];
     const claimId = randomUUID();
     const claim: Claim = { ...accepted.claim, id: claimId };
     const bundle = { ...accepted.bundle, entry: [{ ...accepted.bundle.entry![0], resource: claim }, ...accepted.bundle.entry!.slice(1)] };
     const patient = accepted.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as { identifier?: ClaimResponse['patient']['identifier'][] } | undefined;
     const claimResponse = queuedResponse(randomUUID(), claim, {
       providerId: accepted.provider.id, insurerId: accepted.insurer.id, insurerName: accepted.insurer.name, patientIdentifier: patient?.identifier?.[0],
-    }, accepted.warnings);
+    }, warnings);
     const job = deliveryJob(claimId, accepted.insurer.id);
     try {
       await this.deps.claims.insert({
         id: claimId, providerId: accepted.provider.id, insurerId: accepted.insurer.id, identifier: accepted.identifier,
-        bundle, acceptedResponse: claimResponse, warnings: accepted.warnings, jobs: [job],
+        bundle, acceptedResponse: claimResponse, warnings, jobs: [job],
       });
     } catch (err) {
       if (err instanceof DuplicateClaimError) return (await this.original(accepted))!;

@@ -41,6 +41,12 @@ export const GATEWAY_ERRORS = {
   'participant-invalid': 422,
   'rate-limited': 429,
   'bundle-too-many-entries': 422,
+  'eligibility-not-offered': 422,
+  'member-identifier-missing': 422,
+  'member-unknown': 422,
+  'coverage-not-in-force': 422,
+  'eligibility-unverified': 202,
+  'insurer-unavailable': 503,
   'unavailable': 503,
   'internal': 500,
 } as const;
@@ -64,6 +70,8 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'validation': 'structure', 'reference-unresolved': 'not-found',
   'provider-not-caller': 'forbidden', 'unauthenticated': 'login', 'signature-invalid': 'security', 'insufficient-scope': 'forbidden',
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
+  'eligibility-not-offered': 'not-supported', 'member-identifier-missing': 'required', 'member-unknown': 'business-rule',
+  'coverage-not-in-force': 'business-rule', 'eligibility-unverified': 'incomplete', 'insurer-unavailable': 'transient',
   'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
 };
 
@@ -85,6 +93,9 @@ export function outcome(issues: OperationOutcomeIssue[]): OperationOutcome {
 
 /** The one throwable of the gateway: an HTTP status and the OperationOutcome to answer with. */
 export class OperationOutcomeError extends Error {
+  /** For a 503: when to try again (else the error handler's default). */
+  retryAfterSeconds?: number;
+
   constructor(readonly status: number, readonly outcome: OperationOutcome) {
     super(outcome.issue?.[0]?.diagnostics ?? `HTTP ${status}`);
     this.name = 'OperationOutcomeError';

@@ -49,7 +49,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (known) {
       if (known.status === 503) {
-        res.set('Retry-After', '5');
+        res.set('Retry-After', String(known.retryAfterSeconds ?? 5));
         logger.warn({ err, url: req.originalUrl }, 'dependency unavailable');
       }
       res.status(known.status).type(FHIR_JSON_TYPE).send(JSON.stringify(known.outcome));

@@ -5,6 +5,7 @@
  * checked strictly (participant-schema.ts): server-owned fields are refused, so mass assignment is
  * impossible. Secrets are never returned.
  */
+import type { EligibilitySettings } from '../eligibility/settings.js';
 import type { PackScheduleEntry } from '../validation/packs.js';
 import express from 'express';
 import type { z } from 'zod';
@@ -20,7 +21,8 @@ export interface ParticipantAdminDeps {
   readonly registry: ParticipantRegistry;
   readonly clients: ClientStore;
   readonly idempotency: IdempotencyStore;
-  readonly checkAdapter: (name: string | undefined, settings: Record<string, unknown>) => void;
+  /** Throws when the adapter is unknown, its settings wrong, or it cannot serve the eligibility settings. */
+  readonly checkAdapter: (name: string | undefined, settings: Record<string, unknown>, eligibility?: EligibilitySettings) => void;
   /** Throws when a profile pack schedule names a pack version the gateway does not publish. */
   readonly checkPacks: (schedule: readonly PackScheduleEntry[]) => void;
   readonly clientSecretsEnabled: boolean;
@@ -31,7 +33,7 @@ export interface ParticipantAdminDeps {
 function view(p: Participant, clients: ClientRecord[]) {
   return {
     id: p.id, kind: p.kind, name: p.name, status: p.status, organization: p.organization, endpoints: p.endpoints,
-    adapter: p.adapter ?? null, adapterSettings: p.adapterSettings, delivery: p.delivery, profilePacks: p.profilePacks,
+    adapter: p.adapter ?? null, adapterSettings: p.adapterSettings, delivery: p.delivery, profilePacks: p.profilePacks, eligibility: p.eligibility ?? null,
     callbackUrl: p.callbackUrl ?? null, hasCallbackSecret: Boolean(p.callbackSecret),
     clients: clients.map((c) => ({
       clientId: c.clientId, active: c.active, scopes: c.scopes, hasSecret: c.hasSecret, jwksUrl: c.jwksUrl ?? null,
@@ -50,9 +52,9 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return parsed.data;
 }
 
-function checkAdapter(deps: ParticipantAdminDeps, adapter: string | undefined, settings: Record<string, unknown> | undefined): void {
+function checkAdapter(deps: ParticipantAdminDeps, adapter: string | undefined, settings: Record<string, unknown> | undefined, eligibility?: EligibilitySettings): void {
   try {
-    deps.checkAdapter(adapter, settings ?? {});
+    deps.checkAdapter(adapter, settings ?? {}, eligibility);
   } catch (err) {
     throw gatewayError('participant-invalid', (err as Error).message, 'adapterSettings');
   }
@@ -90,7 +92,7 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
   router.post('/admin/participants', body, route(async (req) => {
     const input = parse(newParticipantSchema, req.body);
     if (await deps.registry.get(input.id)) throw gatewayError('participant-exists', `Participant ${input.id} already exists: update it with PUT /admin/participants/${input.id}`);
-    if (input.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings);
+    if (input.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings, input.eligibility);
     checkPacks(deps, input.profilePacks);
     await deps.registry.upsert({ ...input, status: 'active' });
     return answer(201, input.id, req);
@@ -99,7 +101,8 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
   router.put('/admin/participants/:id', body, route(async (req) => {
     const existing = await found(req.params.id!);
     const input = parse(participantUpdateSchema, req.body);
-    if (existing.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings);
+    if (existing.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings, input.eligibility);
+    if (existing.kind !== 'insurer' && input.eligibility) throw gatewayError('participant-invalid', 'only an insurer has eligibility settings', 'eligibility');
     checkPacks(deps, input.profilePacks);
     if (input.callbackUrl && !input.callbackSecret) throw gatewayError('participant-invalid', 'a callbackUrl needs a callbackSecret to sign pushes', 'callbackSecret');
     await deps.registry.upsert({ ...input, id: existing.id, kind: existing.kind, status: existing.status });

@@ -4,6 +4,7 @@
  * silently taken or dropped, so mass assignment is impossible.
  */
 import { z } from 'zod';
+import { eligibilitySettingsSchema } from '../eligibility/settings.js';
 
 const jwkSchema = z.object({ kty: z.enum(['RSA', 'EC']), kid: z.string().min(1) }).loose()
   .refine((k) => !('d' in k), 'a registered key must be a public key (no "d")');
@@ -41,6 +42,8 @@ const editable = {
     maxPerSecond: z.number().positive().max(10_000).optional(),
     answerDeadlineMinutes: z.number().positive().max(525_600).optional(),
   }).optional(),
+  /** Insurers: how their member registry is reached for eligibility (docs/eligibility.md); unset: not checked. */
+  eligibility: eligibilitySettingsSchema.optional(),
   limits: z.strictObject({
     requestsPerMinute: z.number().int().min(1).max(1_000_000).optional(),
     maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
@@ -53,9 +56,10 @@ const identity = {
   kind: z.enum(['provider', 'insurer', 'operator']),
 };
 
-type Checked = { kind?: string; adapter?: string; callbackUrl?: string; callbackSecret?: string };
+type Checked = { kind?: string; adapter?: string; callbackUrl?: string; callbackSecret?: string; eligibility?: unknown };
 const rules = <T extends z.ZodType<Checked>>(schema: T) => schema
   .refine((p) => p.kind !== 'insurer' || p.adapter, 'an insurer needs an adapter')
+  .refine((p) => p.kind === 'insurer' || !p.eligibility, 'only an insurer has eligibility settings')
   .refine((p) => !p.callbackUrl || p.callbackSecret, 'a callbackUrl needs a callbackSecret to sign pushes');
 
 /** A participant in a seed file: identity, editable fields, status and clients. */

@@ -6,6 +6,7 @@
 import type { Endpoint, Organization } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database.js';
 import type { PackScheduleEntry } from '../validation/packs.js';
+import type { EligibilitySettings } from '../eligibility/settings.js';
 
 /** Identifier system of participants, in claims and in tokens. */
 export const PARTICIPANT_SYSTEM = 'urn:passerelle:participant';
@@ -34,6 +35,8 @@ export interface Participant {
   readonly limits: ParticipantLimitSettings;
   /** Pushes to this participant are encrypted to its registered "enc" key. */
   readonly encryptPayloads: boolean;
+  /** Insurers: how their member registry is reached; undefined when eligibility is not checked. */
+  readonly eligibility?: EligibilitySettings;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -69,6 +72,7 @@ export interface ParticipantInput {
   readonly profilePacks?: readonly PackScheduleEntry[];
   readonly limits?: ParticipantLimitSettings;
   readonly encryptPayloads?: boolean;
+  readonly eligibility?: EligibilitySettings;
 }
 
 interface ParticipantRow {
@@ -85,6 +89,7 @@ interface ParticipantRow {
   profile_packs: PackScheduleEntry[];
   limits: ParticipantLimitSettings;
   encrypt_payloads: boolean;
+  eligibility: EligibilitySettings | Record<string, never>;
   created_at: Date;
   updated_at: Date;
 }
@@ -133,15 +138,15 @@ export class ParticipantRegistry {
     const endpoints = endpointsFor(input);
     const organization = organizationFor(input, endpoints);
     await tx.query(
-      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_packs, limits, encrypt_payloads)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13)
+      `insert into participants (id, kind, name, status, organization, endpoints, adapter, adapter_settings, callback_secret, delivery_settings, profile_packs, limits, encrypt_payloads, eligibility)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb)
        on conflict (id) do update set kind = excluded.kind, name = excluded.name, status = excluded.status,
          organization = excluded.organization, endpoints = excluded.endpoints, adapter = excluded.adapter,
          adapter_settings = excluded.adapter_settings, callback_secret = excluded.callback_secret,
          delivery_settings = excluded.delivery_settings, profile_packs = excluded.profile_packs, limits = excluded.limits,
-         encrypt_payloads = excluded.encrypt_payloads, updated_at = now()`,
+         encrypt_payloads = excluded.encrypt_payloads, eligibility = excluded.eligibility, updated_at = now()`,
       [input.id, input.kind, input.name, input.status ?? 'active', JSON.stringify(organization), JSON.stringify(endpoints),
-        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), JSON.stringify(input.profilePacks ?? []), JSON.stringify(input.limits ?? {}), input.encryptPayloads ?? false],
+        input.adapter ?? null, JSON.stringify(input.adapterSettings ?? {}), input.callbackSecret ?? null, JSON.stringify(input.delivery ?? {}), JSON.stringify(input.profilePacks ?? []), JSON.stringify(input.limits ?? {}), input.encryptPayloads ?? false, JSON.stringify(input.eligibility ?? {})],
     );
     this.cache.delete(input.id);
   }
@@ -164,6 +169,7 @@ function fromRow(row: ParticipantRow): Participant {
     profilePacks: row.profile_packs ?? [],
     limits: row.limits ?? {},
     encryptPayloads: row.encrypt_payloads ?? false,
+    eligibility: row.eligibility && 'mode' in row.eligibility ? (row.eligibility as EligibilitySettings) : undefined,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

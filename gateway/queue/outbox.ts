@@ -14,15 +14,17 @@ export interface OutboxMessage {
   readonly jobName: string;
   readonly jobId: string;
   readonly payload: Readonly<Record<string, string>>;
+  /** Run no sooner than this many ms after the job is added. */
+  readonly delayMs?: number;
 }
 
 /** Records messages inside the caller's transaction; a message already recorded is kept as it was. */
 export async function writeOutbox(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
   for (const m of messages) {
     await tx.query(
-      `insert into outbox (queue, job_name, job_id, payload) values ($1, $2, $3, $4::jsonb)
+      `insert into outbox (queue, job_name, job_id, payload, delay_ms) values ($1, $2, $3, $4::jsonb, $5)
        on conflict (job_id) do nothing`,
-      [m.queue, m.jobName, m.jobId, JSON.stringify(m.payload)],
+      [m.queue, m.jobName, m.jobId, JSON.stringify(m.payload), m.delayMs ?? null],
     );
   }
 }
@@ -32,6 +34,7 @@ interface OutboxRow {
   job_name: string;
   job_id: string;
   payload: Record<string, string>;
+  delay_ms: number | null;
 }
 
 /** Adds recorded messages to their queues: at once after commit, and periodically for leftovers. */
@@ -89,7 +92,7 @@ export class OutboxDispatcher {
   private relayBatch(graceMs: number): Promise<OutboxRow[]> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<OutboxRow>(
-        `select queue, job_name, job_id, payload from outbox
+        `select queue, job_name, job_id, payload, delay_ms from outbox
          where dispatched_at is null and created_at < now() - ($1::int * interval '1 millisecond')
          order by id limit 500 for update skip locked`,
         [graceMs],
@@ -121,11 +124,11 @@ export class OutboxDispatcher {
     const byQueue = new Map<string, OutboxMessage[]>();
     for (const m of messages) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
     for (const [queue, batch] of byQueue) {
-      await this.queues.get(queue).addBulk(batch.map((m) => ({ name: m.jobName, data: m.payload, opts: { jobId: m.jobId } })));
+      await this.queues.get(queue).addBulk(batch.map((m) => ({ name: m.jobName, data: m.payload, opts: { jobId: m.jobId, ...(m.delayMs ? { delay: m.delayMs } : {}) } })));
     }
   }
 }
 
 function toMessage(row: OutboxRow): OutboxMessage {
-  return { queue: row.queue, jobName: row.job_name, jobId: row.job_id, payload: row.payload };
+  return { queue: row.queue, jobName: row.job_name, jobId: row.job_id, payload: row.payload, ...(row.delay_ms ? { delayMs: row.delay_ms } : {}) };
 }

@@ -4,8 +4,11 @@
  * timeoutMs. The Idempotency-Key header carries the delivery's stable key.
  */
 import { Client } from 'fhir-kit-client';
-import type { ClaimResponse, OperationOutcome } from '@medplum/fhirtypes';
-import { TransientDeliveryError, type ClaimDelivery, type ClaimQuery, type DeliveryResult, type InsurerAdapter } from '../adapter.js';
+import type { Bundle, ClaimResponse, Coverage, CoverageEligibilityResponse, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import {
+  TransientDeliveryError, type ClaimDelivery, type ClaimQuery, type CoverageChangesQuery, type CoveragePage, type DeliveryResult,
+  type EligibilityAnswer, type EligibilityQuery, type InsurerAdapter,
+} from '../adapter.js';
 
 interface FhirSettings {
   readonly baseUrl: string;
@@ -27,6 +30,20 @@ interface HttpFailure {
   config?: { headers?: Headers };
 }
 
+/** A client for the insurer's FHIR base, with its bearer token when the settings name one. */
+function clientFor(settings: FhirSettings): Client {
+  const token = settings.bearerTokenEnv ? process.env[settings.bearerTokenEnv] : undefined;
+  return new Client({ baseUrl: settings.baseUrl, ...(token ? { bearerToken: token } : {}) });
+}
+
+/** The caller's signal, cut at the timeout. */
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+const FHIR_HEADERS = { Accept: 'application/fhir+json' };
+
 /** Creates the generic FHIR adapter; defaultTimeoutMs applies when the insurer's settings set none. */
 export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
   return {
@@ -34,10 +51,8 @@ export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
     checkSettings: (settings) => void settingsOf(settings),
     async submitClaim(delivery: ClaimDelivery): Promise<DeliveryResult> {
       const settings = settingsOf(delivery.settings);
-      const token = settings.bearerTokenEnv ? process.env[settings.bearerTokenEnv] : undefined;
-      const client = new Client({ baseUrl: settings.baseUrl, ...(token ? { bearerToken: token } : {}) });
-      const timeout = AbortSignal.timeout(settings.timeoutMs ?? defaultTimeoutMs);
-      const signal = delivery.signal ? AbortSignal.any([delivery.signal, timeout]) : timeout;
+      const client = clientFor(settings);
+      const signal = withTimeout(delivery.signal, settings.timeoutMs ?? defaultTimeoutMs);
       let answer: unknown;
       try {
         answer = await client.operation({
@@ -55,14 +70,12 @@ export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
     },
     async fetchClaimResponse(query: ClaimQuery): Promise<ClaimResponse | undefined> {
       const settings = settingsOf(query.settings);
-      const token = settings.bearerTokenEnv ? process.env[settings.bearerTokenEnv] : undefined;
-      const client = new Client({ baseUrl: settings.baseUrl, ...(token ? { bearerToken: token } : {}) });
-      const timeout = AbortSignal.timeout(settings.timeoutMs ?? defaultTimeoutMs);
+      const client = clientFor(settings);
       let found: unknown;
       try {
         found = await client.search({
           resourceType: 'ClaimResponse', searchParams: { request: `Claim/${query.claimId}` },
-          options: { headers: { Accept: 'application/fhir+json' }, signal: query.signal ? AbortSignal.any([query.signal, timeout]) : timeout },
+          options: { headers: FHIR_HEADERS, signal: withTimeout(query.signal, settings.timeoutMs ?? defaultTimeoutMs) },
         });
       } catch (err) {
         const status = (err as HttpFailure).response?.status;
@@ -72,7 +85,91 @@ export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
         .map((e) => e.resource).filter((r): r is ClaimResponse => r?.resourceType === 'ClaimResponse');
       return entries.at(-1);
     },
+    async checkEligibility(query: EligibilityQuery): Promise<EligibilityAnswer> {
+      const settings = settingsOf(query.settings);
+      const client = clientFor(settings);
+      const signal = withTimeout(query.signal, settings.timeoutMs ?? defaultTimeoutMs);
+      if (query.method === 'coverage-search') {
+        let found: unknown;
+        try {
+          found = await client.search({
+            resourceType: 'Coverage', searchParams: { 'beneficiary:identifier': `${query.member.system}|${query.member.value}` },
+            options: { headers: FHIR_HEADERS, signal },
+          });
+        } catch (err) {
+          return refusalOrThrow(err, settings.baseUrl, 'the Coverage search');
+        }
+        return { kind: 'coverages', coverages: resourcesOf<Coverage>(found, 'Coverage', 'the Coverage search') };
+      }
+      let answer: unknown;
+      try {
+        answer = await client.operation({
+          name: '$submit', resourceType: 'CoverageEligibilityRequest', method: 'POST', input: query.bundle as never,
+          options: { headers: { ...FHIR_HEADERS, 'Idempotency-Key': query.idempotencyKey, 'Content-Type': 'application/fhir+json' }, signal },
+        });
+      } catch (err) {
+        return refusalOrThrow(err, settings.baseUrl, 'CoverageEligibilityRequest/$submit');
+      }
+      const resource = answer as { resourceType?: unknown } | null;
+      if (resource?.resourceType !== 'CoverageEligibilityResponse') {
+        throw new TransientDeliveryError(`insurer answered CoverageEligibilityRequest/$submit with ${describe(resource)}, not a CoverageEligibilityResponse`);
+      }
+      return { kind: 'response', response: resource as CoverageEligibilityResponse };
+    },
+    async *fetchChangedCoverage(query: CoverageChangesQuery): AsyncIterable<CoveragePage> {
+      const settings = settingsOf(query.settings);
+      const client = clientFor(settings);
+      const timeoutMs = settings.timeoutMs ?? defaultTimeoutMs;
+      const searchParams: Record<string, string> = { _count: String(query.pageSize), _include: 'Coverage:beneficiary' };
+      if (query.since) searchParams._lastUpdated = `gt${query.since.toISOString()}`;
+      let page: unknown;
+      try {
+        page = await client.search({ resourceType: 'Coverage', searchParams, options: { headers: FHIR_HEADERS, signal: withTimeout(query.signal, timeoutMs) } });
+      } catch (err) {
+        throw transientOf(err, settings.baseUrl, 'the Coverage search');
+      }
+      for (;;) {
+        yield { coverages: resourcesOf<Coverage>(page, 'Coverage', 'the Coverage search'), patients: resourcesOf<Patient>(page, 'Patient', 'the Coverage search') };
+        const next = (page as Bundle).link?.find((l) => l.relation === 'next')?.url;
+        if (!next) return;
+        // The insurer chooses the next page's URL: it must stay on the insurer's own server.
+        if (new URL(next, settings.baseUrl).origin !== new URL(settings.baseUrl).origin) {
+          throw new TransientDeliveryError(`insurer's next page link leaves its server (${new URL(next, settings.baseUrl).origin})`);
+        }
+        try {
+          page = await client.nextPage({ bundle: page as never, options: { headers: FHIR_HEADERS, signal: withTimeout(query.signal, timeoutMs) } });
+        } catch (err) {
+          throw transientOf(err, settings.baseUrl, 'the next page of the Coverage search');
+        }
+      }
+    },
   };
+}
+
+/** The resources of one type in a searchset; garbage (not a Bundle) is a transient failure. */
+function resourcesOf<T>(found: unknown, type: string, what: string): T[] {
+  const bundle = found as { resourceType?: unknown; entry?: unknown } | null;
+  if (bundle?.resourceType !== 'Bundle' || (bundle.entry !== undefined && !Array.isArray(bundle.entry))) {
+    throw new TransientDeliveryError(`insurer answered ${what} with ${describe(bundle)}, not a Bundle`);
+  }
+  return ((bundle.entry ?? []) as Array<{ resource?: { resourceType?: unknown } } | null>)
+    .map((e) => e?.resource).filter((r): r is T & { resourceType: string } => r?.resourceType === type) as T[];
+}
+
+function describe(resource: { resourceType?: unknown } | null | undefined): string {
+  return typeof resource?.resourceType === 'string' ? resource.resourceType.slice(0, 64) : 'something that is not a FHIR resource';
+}
+
+/** A 4xx (but 408 and 429) refuses the question; everything else is transient. */
+function refusalOrThrow(err: unknown, baseUrl: string, what: string): EligibilityAnswer {
+  const result = classifyFailure(err, baseUrl);
+  if (result.kind === 'refused') return result;
+  throw new TransientDeliveryError(`insurer answered ${what} unexpectedly`);
+}
+
+function transientOf(err: unknown, baseUrl: string, what: string): TransientDeliveryError {
+  const status = (err as HttpFailure).response?.status;
+  return new TransientDeliveryError(status ? `insurer answered ${what} with HTTP ${status}` : `insurer at ${baseUrl} unreachable: ${(err as Error).message}${causeOf(err)}`);
 }
 
 /** 4xx (but 408 and 429) is a final refusal; everything else may pass later. */

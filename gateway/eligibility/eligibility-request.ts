@@ -1,0 +1,150 @@
+/**
+ * Reads an eligibility question from a provider: a CoverageEligibilityRequest, alone or first in a
+ * collection Bundle with the Patient and Coverage it references. Checks its shape, runs the validators,
+ * settles the parties (the caller is the provider; the insurer is registered and offers eligibility),
+ * and finds the member number under the insurer's member system. Every problem is reported at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bundle, CodeableConcept, CoverageEligibilityRequest, Identifier, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
+import type { Caller } from '../auth/tokens.js';
+import { BundleIndex } from '../fhir/bundle-index.js';
+import { gatewayError, invalid, issue } from '../fhir/outcomes.js';
+import type { Participant, ParticipantRegistry } from '../participants/registry.js';
+import { hasErrors, runValidators, type ResourceValidator } from '../validation/validators.js';
+import type { PackVersion } from '../validation/packs.js';
+import type { Language } from '../validation/rules.js';
+import { participantIdOf, resolveParty } from '../claims/claim-bundle.js';
+import type { EligibilitySettings } from './settings.js';
+
+/** A member number under an insurer's member system. */
+export interface MemberIdentifier {
+  readonly system: string;
+  readonly value: string;
+}
+
+/** An eligibility question the gateway can answer. */
+export interface EligibilityQuestion {
+  /** A collection Bundle led by the request (a request sent alone is wrapped). */
+  readonly bundle: Bundle;
+  readonly request: CoverageEligibilityRequest;
+  readonly providerId: string;
+  readonly insurer: Participant & { readonly eligibility: EligibilitySettings };
+  readonly member: MemberIdentifier;
+  /** The day coverage is asked about (YYYY-MM-DD): servicedDate, servicedPeriod.start, created, else today. */
+  readonly date: string;
+  /** The last day asked about, when the request gives a period. */
+  readonly endDate?: string;
+  readonly purposes: readonly string[];
+  /** The item categories and services benefits are asked for. */
+  readonly items: ReadonlyArray<{ readonly category?: CodeableConcept; readonly productOrService?: CodeableConcept }>;
+  readonly warnings: readonly OperationOutcomeIssue[];
+}
+
+/** What reading a question needs. */
+export interface EligibilityReadContext {
+  readonly caller: Caller;
+  readonly registry: ParticipantRegistry;
+  readonly validators: readonly ResourceValidator[];
+  readonly language: Language;
+  readonly maxEntries: number;
+  readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
+  readonly today: () => string;
+}
+
+const ROOT = 'Bundle.entry[0].resource';
+const TYPE = 'CoverageEligibilityRequest';
+
+/** Reads and checks a question; throws a 4xx OperationOutcomeError listing every issue otherwise. */
+export async function readEligibilityQuestion(body: Record<string, unknown>, ctx: EligibilityReadContext): Promise<EligibilityQuestion> {
+  const { bundle, root, expression } = shapeOf(body, ctx.maxEntries);
+  const request = bundle.entry![0]!.resource as CoverageEligibilityRequest;
+  const index = new BundleIndex(bundle.entry ?? []);
+  const addressed = await addressedInsurer(request, index, ctx.registry);
+  const issues = await runValidators(ctx.validators, { resource: body, expression, language: ctx.language, packs: ctx.packsFor(addressed) });
+  if (hasErrors(issues)) throw invalid(issues);
+  const at = { root, type: TYPE };
+  await resolveParty(request.provider, 'provider', index, ctx, issues, at);
+  const insurer = await resolveParty(request.insurer, 'insurer', index, ctx, issues, at);
+  if (!request.insurer) issues.push(issue({ error: 'insurer-unknown', expression: `${root}.insurer`, message: `${TYPE}.insurer must name the insurer asked (identifier of system urn:passerelle:participant)` }));
+  if (hasErrors(issues)) throw invalid(issues);
+  if (!insurer?.eligibility) {
+    throw gatewayError('eligibility-not-offered', `${insurer?.name ?? 'This insurer'} does not offer eligibility checks through the gateway`, `${root}.insurer`);
+  }
+  const member = memberOf(request, index, insurer.eligibility.memberSystem);
+  if (!member) {
+    throw gatewayError('member-identifier-missing',
+      `The patient has no member number of ${insurer.name} (an identifier of system ${insurer.eligibility.memberSystem} on the Patient or the Coverage)`, `${root}.patient`);
+  }
+  return { ...questionParts(request, ctx.today()), bundle, request, providerId: ctx.caller.participantId, insurer: insurer as EligibilityQuestion['insurer'], member, warnings: issues };
+}
+
+/**
+ * The question again from a stored request (a queued one, answered by a worker): the parts that do
+ * not depend on the caller, re-derived the same way.
+ */
+export function storedQuestion(bundle: Bundle, providerId: string, insurer: Participant & { eligibility: EligibilitySettings }, today: string): EligibilityQuestion {
+  const request = bundle.entry![0]!.resource as CoverageEligibilityRequest;
+  const member = memberOf(request, new BundleIndex(bundle.entry ?? []), insurer.eligibility.memberSystem);
+  if (!member) throw new Error('a stored eligibility request without a member number');
+  return { ...questionParts(request, today), bundle, request, providerId, insurer, member, warnings: [] };
+}
+
+function questionParts(request: CoverageEligibilityRequest, today: string) {
+  const date = [request.servicedDate, request.servicedPeriod?.start, request.created].find((d): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}/.test(d));
+  const end = request.servicedPeriod?.end;
+  return {
+    date: (date ?? today).slice(0, 10),
+    endDate: typeof end === 'string' && /^\d{4}-\d{2}-\d{2}/.test(end) ? end.slice(0, 10) : undefined,
+    purposes: request.purpose?.length ? request.purpose : ['validation'],
+    items: (request.item ?? []).map((i) => ({ category: i.category, productOrService: i.productOrService })),
+  };
+}
+
+/** The body as a collection Bundle led by the request, with the FHIRPath of the request and of the body. */
+function shapeOf(body: Record<string, unknown>, maxEntries: number): { bundle: Bundle; root: string; expression: string } {
+  if (body.resourceType === TYPE) {
+    return { bundle: { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: body as unknown as CoverageEligibilityRequest }] }, root: TYPE, expression: TYPE };
+  }
+  if (body.resourceType !== 'Bundle') {
+    throw gatewayError('resource-type', `Expected a ${TYPE}, or a collection Bundle whose first entry is one, got ${describe(body.resourceType)}`, 'resourceType');
+  }
+  if (body.type !== 'collection') throw gatewayError('bundle-type', `Bundle.type must be "collection", got ${describe(body.type)}`, 'Bundle.type');
+  const entries = Array.isArray(body.entry) ? body.entry as Array<{ resource?: { resourceType?: unknown } } | null> : [];
+  if (entries[0]?.resource?.resourceType !== TYPE) {
+    throw gatewayError('bundle-first-entry', `The first entry must be the ${TYPE}, got ${describe(entries[0]?.resource?.resourceType)}`, ROOT);
+  }
+  if (entries.length > maxEntries) {
+    throw gatewayError('bundle-too-many-entries', `The bundle holds ${entries.length} entries; this participant may send at most ${maxEntries}`, 'Bundle.entry');
+  }
+  return { bundle: body as unknown as Bundle, root: ROOT, expression: 'Bundle' };
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? 'nothing' : typeof value;
+}
+
+async function addressedInsurer(request: CoverageEligibilityRequest, index: BundleIndex, registry: ParticipantRegistry): Promise<Participant | undefined> {
+  const ref = request.insurer as unknown;
+  if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) return undefined;
+  const id = participantIdOf(ref as Reference, index);
+  const participant = id ? await registry.get(id) : undefined;
+  return participant?.kind === 'insurer' ? participant : undefined;
+}
+
+/**
+ * The member number: an identifier of the member system on a Coverage the request names, else on the
+ * Patient (in the bundle, or the reference's own identifier).
+ */
+export function memberOf(request: Pick<CoverageEligibilityRequest, 'insurance' | 'patient'>, index: BundleIndex, system: string): MemberIdentifier | undefined {
+  const pick = (identifiers: unknown): MemberIdentifier | undefined => {
+    const list = Array.isArray(identifiers) ? identifiers as Identifier[] : identifiers ? [identifiers as Identifier] : [];
+    const found = list.find((i) => i?.system === system && typeof i.value === 'string' && i.value.trim());
+    return found ? { system, value: found.value!.trim() } : undefined;
+  };
+  for (const insurance of request.insurance ?? []) {
+    const coverage = index.resolve(insurance.coverage, 'Coverage')?.resource;
+    const found = pick(coverage?.identifier) ?? pick(insurance.coverage?.identifier);
+    if (found) return found;
+  }
+  return pick(index.resolve(request.patient, 'Patient')?.resource.identifier) ?? pick(request.patient?.identifier);
+}

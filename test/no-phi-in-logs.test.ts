@@ -41,6 +41,10 @@ describe('no patient data in logs or queues', () => {
 
     const redis = new Redis(TEST_REDIS_URL);
     const names = (await redis.keys('ptest-phi:*:meta')).map((k) => k.split(':')[1]!);
+    // The live eligibility cache (claims to demo-insurer are checked live): keys are hashes, no member numbers.
+    const cacheKeys = await redis.keys('ptest-phi:eligibility:*');
+    expect(cacheKeys.length).toBeGreaterThan(0);
+    for (const key of cacheKeys) expect(key).toMatch(/^ptest-phi:eligibility:demo-insurer:[A-Za-z0-9_-]{43}$/);
     redis.disconnect();
     expect(names.length).toBeGreaterThan(0);
     let inspected = 0;
@@ -50,7 +54,8 @@ describe('no patient data in logs or queues', () => {
       await queue.close();
       for (const job of jobs) {
         inspected++;
-        for (const value of Object.values(job.data as Record<string, unknown>)) expect(String(value)).toMatch(/^[0-9a-f-]{36}$/); // ids only
+        // ids only: of claims, responses and requests, or of a participant (registry sync jobs)
+        for (const value of Object.values(job.data as Record<string, unknown>)) expect(String(value)).toMatch(/^([0-9a-f-]{36}|demo-(insurer|mutuelle))$/);
       }
     }
     expect(inspected).toBeGreaterThanOrEqual(ids.length);

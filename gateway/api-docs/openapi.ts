@@ -20,6 +20,10 @@ const ops: Record<string, Record<string, Operation>> = {
     post: { summary: "An insurer's answer to a claim addressed to it (signed with Passerelle-JWS when it registered keys). Honours Idempotency-Key", tag: 'Claims', scope: 'system/ClaimResponse.write', body: 'fhir', ok: '201', errors: [401, 404, 422] },
   },
   '/fhir/ClaimResponse/{id}': { get: { summary: 'One ClaimResponse', tag: 'Claims', scope: 'system/ClaimResponse.read', ok: '200', errors: [401, 404, 410] } },
+  '/fhir/CoverageEligibilityRequest/$submit': { post: { summary: "Is a member covered, and for what? A CoverageEligibilityRequest (alone or first in a collection Bundle with its Patient and Coverage); 200 with a CoverageEligibilityResponse from the insurer's synced registry or live API, 202 with a queued one when the insurer is slower than the budget (the answer follows by pull and push), 503 when the insurer is unavailable. Honours Idempotency-Key", tag: 'Eligibility', scope: 'system/CoverageEligibilityRequest.write', body: 'fhir', ok: '200', errors: [400, 401, 403, 409, 413, 415, 422, 429, 503] } },
+  '/fhir/CoverageEligibilityRequest/{id}': { get: { summary: 'An eligibility request as the gateway received it', tag: 'Eligibility', scope: 'system/CoverageEligibilityResponse.read', ok: '200', errors: [401, 404] } },
+  '/fhir/CoverageEligibilityResponse': { get: { summary: 'The answers to an eligibility request (queued, then final): ?request=CoverageEligibilityRequest/{id}', tag: 'Eligibility', scope: 'system/CoverageEligibilityResponse.read', query: ['request'], ok: '200', errors: [400, 401] } },
+  '/fhir/CoverageEligibilityResponse/{id}': { get: { summary: 'One CoverageEligibilityResponse', tag: 'Eligibility', scope: 'system/CoverageEligibilityResponse.read', ok: '200', errors: [401, 404] } },
   '/fhir/$validate': { post: { summary: 'Validate a resource or Bundle (or Parameters with resource and profile) against FHIR R4, the base pack and, with ?insurer=, that insurer\'s packs in force; ?profile= adds a profile. 200 with every issue', tag: 'Validation', scope: 'any participant', body: 'fhir', query: ['profile', 'insurer'], ok: '200', errors: [400, 401, 413, 415, 422] } },
   '/fhir/{type}/$validate': { post: { summary: 'Validate a resource of this type (as /fhir/$validate)', tag: 'Validation', scope: 'any participant', body: 'fhir', query: ['profile', 'insurer'], ok: '200', errors: [400, 401, 404, 413, 415, 422] } },
   '/fhir/metadata': { get: { summary: 'The CapabilityStatement: resources, operations, supported profiles, security', tag: 'Validation', auth: 'none', ok: '200' } },
@@ -51,7 +55,7 @@ const ops: Record<string, Record<string, Operation>> = {
 
 const statusText: Record<number, string> = {
   400: 'Unreadable request', 401: 'Not authenticated', 403: 'Scope missing', 404: 'Not found (or not yours)', 409: 'Conflict', 410: 'Purged after the retention period',
-  413: 'Body too large', 415: 'Content type not accepted', 422: 'Not acceptable: every issue with its FHIRPath', 429: 'Rate limited (Retry-After)', 503: 'Not ready',
+  413: 'Body too large', 415: 'Content type not accepted', 422: 'Not acceptable: every issue with its FHIRPath', 429: 'Rate limited (Retry-After)', 503: 'Not ready, or the insurer unavailable (Retry-After)',
 };
 
 function operation(path: string, method: string, op: Operation) {

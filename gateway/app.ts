@@ -27,7 +27,8 @@ import type { AdapterRegistry } from '../mappings/index.js';
 import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
 import { healthRouter } from './health/router.js';
-import { gatewayMetrics, httpMetrics, metricsRouter } from './metrics/router.js';
+import type { Registry } from 'prom-client';
+import { httpMetrics, metricsRouter } from './metrics/router.js';
 import { apiDocsRouter } from './api-docs/router.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRouter } from './audit/router.js';
@@ -57,6 +58,8 @@ export interface AppDeps {
   readonly adapters: AdapterRegistry;
   readonly limits: ParticipantLimits;
   readonly eligibility: EligibilityService;
+  /** The metrics registry (metrics/router.ts gatewayMetrics), shared with what counts outside HTTP. */
+  readonly metrics: Registry;
 }
 
 /** Builds the gateway's express app. */
@@ -64,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const metrics = gatewayMetrics({ db: deps.db, queues: deps.queues, registry: deps.registry });
+  const metrics = deps.metrics;
   app.use(httpMetrics(metrics));
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
 

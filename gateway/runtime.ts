@@ -29,6 +29,7 @@ import type { EligibilitySettings } from './eligibility/settings.js';
 import { ParticipantLimits } from './http/participant-limits.js';
 import { conformanceValidator, type ResourceValidator } from './validation/validators.js';
 import { createApp } from './app.js';
+import { countEligibilityCache, gatewayMetrics } from './metrics/router.js';
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
 import { syncRegistry } from '../workers/registry-sync.js';
@@ -99,7 +100,11 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
     const eligibilityRequests = new EligibilityRepository(db);
     let cacheConnection: ReturnType<RedisHandle['producerConnection']> | undefined;
-    const live = new LiveEligibility({ adapters, redis: () => (cacheConnection ??= redis.producerConnection()), prefix, circuit: config.circuit, logger });
+    const metrics = gatewayMetrics({ db, queues, registry });
+    const live = new LiveEligibility({
+      adapters, redis: () => (cacheConnection ??= redis.producerConnection()), prefix, circuit: config.circuit, logger,
+      onCache: (insurerId, hit) => countEligibilityCache(metrics, insurerId, hit),
+    });
     const eligibility = new EligibilityService({
       repository: eligibilityRequests, members: new MemberStore(db), live, registry, validators, outbox, logger,
       maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor, budgetMs: config.eligibility.budgetMs,
@@ -115,7 +120,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, metrics });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);

@@ -167,6 +167,9 @@ describe('eligibility: live mode', () => {
     await control('faults', { insurer: 'demo-insurer', operation: 'Coverage', status: 500, count: 10 });
     expect(response(await ask(question('demo-insurer', 'M0311'))).insurance?.[0]?.inforce).toBe(true);
     expectOutcome(await ask(question('demo-insurer', 'M0312')), 503, 'insurer-unavailable');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(Number(/^passerelle_eligibility_cache_total\{insurer="demo-insurer",result="hit"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^passerelle_eligibility_cache_total\{insurer="demo-insurer",result="miss"\} \d+$/m);
   });
 
   it('opens the circuit of an insurer that does not answer, then answers at once with Retry-After', async () => {
@@ -228,6 +231,9 @@ describe('eligibility: synced mode', () => {
     expect(run.pulled).toBe(2); // only what changed since the first sync
     expect(response(await ask(question('demo-mutuelle', 'C2001'))).insurance?.[0]?.inforce).toBe(true);
     expect(response(await ask(question('demo-mutuelle', 'C0100'))).insurance?.[0]?.inforce).toBe(false);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/^passerelle_registry_sync_failing\{insurer="demo-mutuelle"\} 0$/m);
+    expect(Number(/^passerelle_registry_sync_last_run_seconds\{insurer="demo-mutuelle"\} (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(Date.now() / 1000 - 60);
   });
 });
 

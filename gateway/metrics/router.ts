@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../store/database.js';
 import type { QueueRegistry } from '../queue/queues.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
@@ -66,7 +66,31 @@ export function gatewayMetrics(deps: MetricsDeps): Registry {
       }
     },
   });
+  new Counter({ name: ELIGIBILITY_CACHE_METRIC, help: 'Live eligibility questions answered from the cache (hit) or by the insurer (miss)', labelNames: ['insurer', 'result'], registers: [registry] });
+  new Gauge({
+    name: 'passerelle_registry_sync_last_run_seconds', help: 'Unix time of the last incremental sync run of each synced registry', labelNames: ['insurer'], registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ insurer_id: string; at: number }>('select insurer_id, extract(epoch from last_run_at)::float8 as at from registry_sync_state where last_run_at is not null');
+      this.reset();
+      for (const row of rows) this.set({ insurer: row.insurer_id }, Number(row.at));
+    },
+  });
+  new Gauge({
+    name: 'passerelle_registry_sync_failing', help: '1 when the last incremental sync run of a synced registry failed', labelNames: ['insurer'], registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ insurer_id: string; failing: boolean }>('select insurer_id, last_error is not null as failing from registry_sync_state');
+      this.reset();
+      for (const row of rows) this.set({ insurer: row.insurer_id }, row.failing ? 1 : 0);
+    },
+  });
   return registry;
+}
+
+const ELIGIBILITY_CACHE_METRIC = 'passerelle_eligibility_cache_total';
+
+/** Counts a live eligibility question answered from the cache or not. */
+export function countEligibilityCache(registry: Registry, insurerId: string, hit: boolean): void {
+  (registry.getSingleMetric(ELIGIBILITY_CACHE_METRIC) as Counter | undefined)?.inc({ insurer: insurerId, result: hit ? 'hit' : 'miss' });
 }
 
 /**

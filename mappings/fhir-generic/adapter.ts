@@ -179,8 +179,10 @@ function classifyFailure(err: unknown, baseUrl: string): DeliveryResult {
     const cause = (err as Error).name === 'TimeoutError' ? 'timed out' : `${(err as Error).message}${causeOf(err)}`;
     throw new TransientDeliveryError(`insurer at ${baseUrl} unreachable: ${cause}`);
   }
-  if (status === 429 || status === 408 || status >= 500) {
-    throw new TransientDeliveryError(`insurer answered HTTP ${status}`, retryAfterMs((err as HttpFailure).config?.headers?.get?.('retry-after')));
+  if (status < 400 || status >= 500 || status === 429 || status === 408) {
+    // A 2xx reaches here only with a body fhir-kit-client could not read (an HTML maintenance page…): unreadable, so transient.
+    const what = status < 400 ? `HTTP ${status} with an unreadable body` : `HTTP ${status}`;
+    throw new TransientDeliveryError(`insurer answered ${what}`, retryAfterMs((err as HttpFailure).config?.headers?.get?.('retry-after')));
   }
   const data = (err as HttpFailure).response?.data;
   const outcome: OperationOutcome = (data as OperationOutcome | undefined)?.resourceType === 'OperationOutcome'

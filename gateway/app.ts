@@ -20,6 +20,10 @@ import type { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
 import { claimRouter } from './claims/router.js';
 import { eligibilityRouter } from './eligibility/router.js';
+import { registryAdminRouter } from './eligibility/admin-router.js';
+import type { LiveEligibility } from './eligibility/live-eligibility.js';
+import { MemberStore } from './eligibility/member-store.js';
+import { REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
 import type { EligibilityService } from './eligibility/eligibility-service.js';
 import { operationsRouter } from './operations/router.js';
 import { participantsRouter } from './operations/participants-router.js';
@@ -58,6 +62,7 @@ export interface AppDeps {
   readonly adapters: AdapterRegistry;
   readonly limits: ParticipantLimits;
   readonly eligibility: EligibilityService;
+  readonly liveEligibility: LiveEligibility;
   /** The metrics registry (metrics/router.ts gatewayMetrics), shared with what counts outside HTTP. */
   readonly metrics: Registry;
 }
@@ -105,6 +110,10 @@ export function createApp(deps: AppDeps): express.Express {
       }
     },
   }, body));
+  app.use(registryAdminRouter({
+    registry: deps.registry, members: new MemberStore(deps.db), live: deps.liveEligibility, syncQueue: () => deps.queues.get(REGISTRY_SYNC_QUEUE),
+    idempotency, publicBaseUrl: deps.config.publicBaseUrl,
+  }));
   app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));
 

@@ -120,7 +120,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, metrics });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, metrics });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);

@@ -262,3 +262,21 @@ describe('claim pipeline: eligibility before queueing', () => {
     expect(((await gw.waitForStatus(claimId, ['complete', 'partial', 'error'])) as Claim).id).toBe(claimId);
   });
 });
+
+describe('operators: registries', () => {
+  it('shows each registry and runs a sync on request; others are refused', async () => {
+    const registries = await admin('GET', '/admin/registries');
+    expect(registries.status).toBe(200);
+    const mutuelle = (registries.body.registries as Array<Record<string, unknown>>).find((r) => r.insurer === 'demo-mutuelle')!;
+    expect(mutuelle).toMatchObject({ mode: 'synced', policy: 'reject', sync: { intervalMinutes: 15, lastError: null } });
+    expect((mutuelle.coverages as { active: number }).active).toBeGreaterThanOrEqual(1000);
+    expect((await admin('GET', '/admin/registries/demo-insurer')).body).toMatchObject({ mode: 'live', policy: 'warn' });
+    expect((await admin('GET', '/admin/registries/dead-ipm')).body).toMatchObject({ mode: 'live', circuit: 'open' }); // opened above
+    const before = (mutuelle.sync as { lastRunAt: string }).lastRunAt;
+    expect((await admin('POST', '/admin/registries/demo-mutuelle/$sync')).status).toBe(202);
+    await eventually(async () => expect(((await admin('GET', '/admin/registries/demo-mutuelle')).body.sync as { lastRunAt: string }).lastRunAt > before).toBe(true));
+    expectOutcome(await admin('POST', '/admin/registries/demo-insurer/$sync'), 422, 'participant-invalid');
+    expectOutcome(await admin('GET', '/admin/registries/demo-clinic'), 404, 'not-found');
+    expectOutcome(await gw.get('/admin/registries', 'demo-clinic'), 403, 'insufficient-scope');
+  });
+});

@@ -39,6 +39,9 @@ const ops: Record<string, Record<string, Operation>> = {
   '/admin/stuck-claims': { get: { summary: "Claims without an insurer answer past their insurer's deadline", tag: 'Operator', scope: 'admin', query: ['insurer', '_count', '_offset'], ok: '200' } },
   '/admin/claims/{id}': { get: { summary: 'A claim with its timeline and responses', tag: 'Operator', scope: 'admin', ok: '200', errors: [404] } },
   '/admin/claims/{id}/replay': { post: { summary: 'Replay one dead letter (same insurer idempotency key)', tag: 'Operator', scope: 'admin', ok: '200', errors: [404, 409] } },
+  '/admin/registries': { get: { summary: "Insurers' registries: mode, policy, coverages by status, last imports, incremental sync, circuit", tag: 'Registry', scope: 'admin', ok: '200' } },
+  '/admin/registries/{id}': { get: { summary: "One insurer's registry", tag: 'Registry', scope: 'admin', ok: '200', errors: [404] } },
+  '/admin/registries/{id}/$sync': { post: { summary: 'Run the incremental sync of a synced registry now', tag: 'Registry', scope: 'admin', ok: '202', errors: [404, 422] } },
   '/admin/participants': {
     get: { summary: 'The participant registry', tag: 'Registry', scope: 'admin', ok: '200' },
     post: { summary: 'Register a participant (strict body: no server-owned fields)', tag: 'Registry', scope: 'admin', body: 'json', ok: '201', errors: [409, 422] },

@@ -35,6 +35,22 @@ interface CoverageRow {
   source: 'import' | 'sync'; ended_at: Date | null; updated_at: Date;
 }
 
+/** One roster import, as operators see it. */
+export interface RegistryImport {
+  readonly id: number;
+  readonly mode: string;
+  readonly format: string;
+  readonly source: string | null;
+  readonly status: string;
+  readonly rowsRead: number;
+  readonly imported: number;
+  readonly invalid: number;
+  readonly ended: number;
+  readonly error: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+}
+
 /** Where the incremental sync of an insurer stands. */
 export interface SyncState {
   readonly cursor?: Date;
@@ -106,6 +122,18 @@ export class MemberStore {
       [insurerId, importId],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The latest imports of this insurer's roster, most recent first. */
+  async recentImports(insurerId: string, limit = 10): Promise<RegistryImport[]> {
+    const { rows } = await this.db.query<{
+      id: string; mode: string; format: string; source_name: string | null; status: string; rows_read: string; imported: string; invalid: string;
+      ended: string; error: string | null; started_at: Date; finished_at: Date | null;
+    }>('select * from registry_imports where insurer_id = $1 order by id desc limit $2', [insurerId, limit]);
+    return rows.map((r) => ({
+      id: Number(r.id), mode: r.mode, format: r.format, source: r.source_name, status: r.status, rowsRead: Number(r.rows_read), imported: Number(r.imported),
+      invalid: Number(r.invalid), ended: Number(r.ended), error: r.error, startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+    }));
   }
 
   /** Where the incremental sync of this insurer stands. */

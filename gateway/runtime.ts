@@ -99,10 +99,10 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
     const eligibilityRequests = new EligibilityRepository(db);
-    let cacheConnection: ReturnType<RedisHandle['producerConnection']> | undefined;
+    let cacheConnection: ReturnType<RedisHandle['cacheConnection']> | undefined;
     const metrics = gatewayMetrics({ db, queues, registry });
     const live = new LiveEligibility({
-      adapters, redis: () => (cacheConnection ??= redis.producerConnection()), prefix, circuit: config.circuit, logger,
+      adapters, redis: () => (cacheConnection ??= redis.cacheConnection()), prefix, circuit: config.circuit, logger,
       onCache: (insurerId, hit) => countEligibilityCache(metrics, insurerId, hit),
     });
     const eligibility = new EligibilityService({

@@ -3,6 +3,7 @@
  * provider still gets 202, and once Redis is back the outbox relay queues it and it is delivered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { answers, freePort } from '../gateway/queue/redis.js';
 import { claimBundle, startTestGateway, type TestGateway } from './harness.js';
 
@@ -44,6 +45,15 @@ describe('Redis outage', () => {
     expect(pending.rows).toEqual([{ status: 'accepted', dispatched: false }]);
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(503);
+    // Eligibility needs no Redis: the synced registry is in PostgreSQL, and a live insurer is asked without its cache.
+    for (const [insurer, member] of [['demo-mutuelle', 'C0001'], ['demo-insurer', 'M0077']]) {
+      const question = readFileSync(new URL('./fixtures/eligibility-request-covered-member.json', import.meta.url), 'utf8')
+        .replaceAll('TODAY', new Date().toISOString().slice(0, 10)).replaceAll('demo-insurer', insurer!).replaceAll('M0001', member!);
+      const eligibility = await fetch(`${gw.url}/fhir/CoverageEligibilityRequest/$submit`, {
+        method: 'POST', body: question, headers: { Authorization: `Bearer ${await gw.token('demo-clinic')}`, 'Content-Type': 'application/fhir+json' },
+      });
+      expect({ insurer, status: eligibility.status, body: await eligibility.json() }).toMatchObject({ insurer, status: 200, body: { outcome: 'complete', insurance: [{ inforce: true }] } });
+    }
     await startRedis();
     await gw.waitForStatus(claimId, ['complete'], 'demo-clinic', 30_000);
   }, 60_000);

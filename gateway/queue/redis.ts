@@ -21,6 +21,8 @@ export interface RedisHandle {
    * hanging; commands sent while the connection is still being made wait for it.
    */
   producerConnection(): Redis;
+  /** Cache connections fail at once when Redis is away (no offline queue, 250 ms per command): a cache never slows a request. */
+  cacheConnection(): Redis;
   /** Worker connections wait and retry forever, as BullMQ workers require. */
   workerConnection(): Redis;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
     private: child !== undefined,
     producerConnection: () => open({ maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 2000 }),
     workerConnection: () => open({ maxRetriesPerRequest: null }),
+    cacheConnection: () => open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 1000 }),
     close: async () => {
       await Promise.allSettled(connections.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
       if (child && child.exitCode === null) {

@@ -11,10 +11,11 @@ import { loadAverage, machineFacts } from './harness/machine.js';
 import { repositoryRoot } from './harness/paths.js';
 import { renderMarkdown } from './harness/report.js';
 import type { Benchmark, BenchmarkResult, RunReport } from './harness/types.js';
+import { eligibilityBenchmark } from './eligibility/benchmark.js';
 import { validationBenchmark } from './validation/benchmark.js';
 
 /** Every benchmark, in the order they run and appear in the report. */
-export const BENCHMARKS: readonly Benchmark[] = [validationBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [validationBenchmark, eligibilityBenchmark];
 
 async function main(): Promise<void> {
   const root = repositoryRoot();

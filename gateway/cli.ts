@@ -7,6 +7,7 @@ import { hashSecret } from './auth/secrets.js';
 import { addDeadLetterCommands } from './operations/cli.js';
 import { addKeyCommands } from './operations/keys-cli.js';
 import { loadConfig } from './config.js';
+import { addRegistryCommands } from './eligibility/registry-cli.js';
 import { addValidateCommand } from './validation/validate-cli.js';
 
 async function readStdin(): Promise<string> {
@@ -33,6 +34,7 @@ program
 addDeadLetterCommands(program);
 addKeyCommands(program, () => loadConfig());
 addValidateCommand(program);
+addRegistryCommands(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(err.message);

@@ -65,7 +65,10 @@ export async function syncRegistry(insurerId: string, deps: RegistrySyncDeps): P
         cursor = later(cursor, coverage);
       }
       pulled += page.coverages.length;
-      await deps.db.transaction((tx) => MemberStore.upsert(tx, insurerId, latestPerCoverage(rows), 'sync'));
+      await deps.db.transaction(async (tx) => {
+        await MemberStore.lock(tx, insurerId); // waits for an import in progress, which could otherwise end these rows
+        await MemberStore.upsert(tx, insurerId, latestPerCoverage(rows), 'sync');
+      });
     }
   } catch (err) {
     await deps.db.transaction((tx) => MemberStore.saveSyncState(tx, insurerId, { cursor: since, pulled, error: (err as Error).message }));

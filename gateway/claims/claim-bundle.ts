@@ -44,7 +44,7 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   checkShape(body, ctx.maxEntries);
   const bundle = body as unknown as Bundle;
   const claim = bundle.entry![0]!.resource as Claim;
-  const packs = ctx.packsFor(await addressedInsurer(claim, bundle, ctx.registry));
+  const packs = ctx.packsFor(await addressedInsurer(claim.insurer, bundle, ctx.registry));
   const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle', language: ctx.language, packs });
   // Nothing below may read an element the validators have not vouched for.
   if (hasErrors(issues)) throw invalid(issues);
@@ -130,9 +130,9 @@ export async function resolveParty(
   return participant;
 }
 
-/** The insurer a not yet validated claim names, when it is a registered insurer (to choose its packs). */
-async function addressedInsurer(claim: Claim, bundle: Bundle, registry: ParticipantRegistry): Promise<Participant | undefined> {
-  const ref = claim.insurer as unknown;
+/** The insurer a not yet validated request names (its insurer element), when it is a registered insurer (to choose its packs). */
+export async function addressedInsurer(insurer: unknown, bundle: Bundle, registry: ParticipantRegistry): Promise<Participant | undefined> {
+  const ref = insurer;
   if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) return undefined;
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   const id = participantIdOf(ref as Reference, new BundleIndex(entries));

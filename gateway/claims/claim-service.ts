@@ -184,10 +184,13 @@ export class ClaimService {
   }
 }
 
-/** A provider sees what it submitted; an insurer what is addressed to it (operators use /admin). */
-export function canSee(caller: Caller, claim: ClaimRecord): boolean {
-  if (caller.kind === 'provider') return caller.participantId === claim.providerId;
-  if (caller.kind === 'insurer') return caller.participantId === claim.insurerId;
+/**
+ * A provider sees what it sent (a claim, an eligibility request); an insurer what is addressed to it.
+ * Operators use /admin.
+ */
+export function canSee(caller: Caller, exchange: { readonly providerId: string; readonly insurerId: string }): boolean {
+  if (caller.kind === 'provider') return caller.participantId === exchange.providerId;
+  if (caller.kind === 'insurer') return caller.participantId === exchange.insurerId;
   return false;
 }
 

@@ -5,15 +5,12 @@
  * and finds the member number under the insurer's member system. Every problem is reported at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, CodeableConcept, CoverageEligibilityRequest, Identifier, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
-import type { Caller } from '../auth/tokens.js';
+import type { Bundle, CodeableConcept, CoverageEligibilityRequest, Identifier, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { BundleIndex } from '../fhir/bundle-index.js';
 import { gatewayError, invalid, issue } from '../fhir/outcomes.js';
-import type { Participant, ParticipantRegistry } from '../participants/registry.js';
-import { hasErrors, runValidators, type ResourceValidator } from '../validation/validators.js';
-import type { PackVersion } from '../validation/packs.js';
-import type { Language } from '../validation/rules.js';
-import { participantIdOf, resolveParty } from '../claims/claim-bundle.js';
+import type { Participant } from '../participants/registry.js';
+import { hasErrors, runValidators } from '../validation/validators.js';
+import { addressedInsurer, resolveParty, type ClaimCheckContext } from '../claims/claim-bundle.js';
 import type { EligibilitySettings } from './settings.js';
 
 /** A member number under an insurer's member system. */
@@ -40,14 +37,8 @@ export interface EligibilityQuestion {
   readonly warnings: readonly OperationOutcomeIssue[];
 }
 
-/** What reading a question needs. */
-export interface EligibilityReadContext {
-  readonly caller: Caller;
-  readonly registry: ParticipantRegistry;
-  readonly validators: readonly ResourceValidator[];
-  readonly language: Language;
-  readonly maxEntries: number;
-  readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
+/** What reading a question needs: what checking a claim needs (caller, registry, validators…), and today's date. */
+export interface EligibilityReadContext extends ClaimCheckContext {
   readonly today: () => string;
 }
 
@@ -59,7 +50,7 @@ export async function readEligibilityQuestion(body: Record<string, unknown>, ctx
   const { bundle, root, expression } = shapeOf(body, ctx.maxEntries);
   const request = bundle.entry![0]!.resource as CoverageEligibilityRequest;
   const index = new BundleIndex(bundle.entry ?? []);
-  const addressed = await addressedInsurer(request, index, ctx.registry);
+  const addressed = await addressedInsurer(request.insurer, bundle, ctx.registry);
   const issues = await runValidators(ctx.validators, { resource: body, expression, language: ctx.language, packs: ctx.packsFor(addressed) });
   if (hasErrors(issues)) throw invalid(issues);
   const at = { root, type: TYPE };
@@ -121,14 +112,6 @@ function shapeOf(body: Record<string, unknown>, maxEntries: number): { bundle: B
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? 'nothing' : typeof value;
-}
-
-async function addressedInsurer(request: CoverageEligibilityRequest, index: BundleIndex, registry: ParticipantRegistry): Promise<Participant | undefined> {
-  const ref = request.insurer as unknown;
-  if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) return undefined;
-  const id = participantIdOf(ref as Reference, index);
-  const participant = id ? await registry.get(id) : undefined;
-  return participant?.kind === 'insurer' ? participant : undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { ResourceValidator } from '../validation/validators.js';
 import type { PackVersion } from '../validation/packs.js';
 import type { Language } from '../validation/rules.js';
 import { eligibilityCheckJob, eligibilityPushJob } from '../../workers/jobs.js';
+import { canSee } from '../claims/claim-service.js';
 import { readEligibilityQuestion, storedQuestion, type EligibilityQuestion, type MemberIdentifier } from './eligibility-request.js';
 import type { EligibilityRecord, EligibilityRepository } from './eligibility-repository.js';
 import {
@@ -173,13 +174,6 @@ export class EligibilityService {
       await this.deps.outbox.dispatch(jobs);
     }
   }
-}
-
-/** A provider sees what it asked; an insurer what it was asked. */
-function canSee(caller: Caller, record: EligibilityRecord): boolean {
-  if (caller.kind === 'provider') return caller.participantId === record.providerId;
-  if (caller.kind === 'insurer') return caller.participantId === record.insurerId;
-  return false;
 }
 
 function today(): string {

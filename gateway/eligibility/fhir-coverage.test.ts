@@ -24,11 +24,12 @@ describe('registryCoverageOf', () => {
   });
 
   it.each([
-    ['no id', { id: undefined }, /Coverage.id/],
-    ['no member number', { identifier: [{ system: 'urn:other', value: 'X' }] }, /no member number/],
+    ['no id', { id: undefined }, /Coverage has no id/],
+    ['no member number', { identifier: [{ system: 'urn:other', value: 'X' }] }, /no identifier with system urn:ipm:member/],
     ['a status neither active nor cancelled', { status: 'draft' }, /status "draft"/],
-    ['an impossible date', { period: { start: '2026-02-30' } }, /period.start is not a date/],
-    ['a period ending before it starts', { period: { start: '2026-05-01', end: '2026-04-01' } }, /before period.start/],
+    ['an impossible date', { period: { start: '2026-02-30' } }, /period.start "2026-02-30" is not a FHIR date/],
+    ['a period ending before it starts', { period: { start: '2026-05-01', end: '2026-04-01' } }, /before Coverage.period.start/],
+    ['a relationship that is not a code of subscriber-relationship', { relationship: { coding: [{ code: 'cousin' }] } }, /not a subscriber-relationship code/],
   ])('rejects a Coverage with %s', (_case, change, message) => {
     expect(() => registryCoverageOf({ ...base, ...change } as Coverage, SYSTEM)).toThrow(CoverageRejected);
     expect(() => registryCoverageOf({ ...base, ...change } as Coverage, SYSTEM)).toThrow(message);

@@ -59,6 +59,9 @@ export interface SyncState {
   readonly lastError?: string;
 }
 
+/** Advisory lock class of registry writers (with the insurer's hash). */
+const REGISTRY_LOCK = 4_202;
+
 /** Reads and writes the synced registries. */
 export class MemberStore {
   constructor(private readonly db: Database) {}
@@ -69,7 +72,7 @@ export class MemberStore {
       `select insurer_id, coverage_id, member_system, member_id, subscriber_id, relationship, plan, status,
               to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end, source, ended_at, updated_at
        from registry_coverages where insurer_id = $1 and member_id = $2
-       order by period_start desc nulls last, coverage_id`,
+       order by registry_coverages.period_start desc nulls last, coverage_id`,
       [insurerId, memberId],
     );
     return rows.map(fromRow);
@@ -105,6 +108,35 @@ export class MemberStore {
       [insurerId, column('coverageId'), column('memberSystem'), column('memberId'), column('subscriberId'), column('relationship'),
         column('plan'), column('status'), column('periodStart'), column('periodEnd'), source, importId ?? null],
     );
+  }
+
+  /**
+   * Takes the insurer's registry lock until the transaction ends: one writer at a time (an import, or a
+   * page of the incremental sync), so a sync never slips rows into a full import that would end them.
+   * With wait false, returns false at once when another writer holds it.
+   */
+  static async lock(tx: Queryable, insurerId: string, wait = true): Promise<boolean> {
+    if (wait) {
+      await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [REGISTRY_LOCK, insurerId]);
+      return true;
+    }
+    const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [REGISTRY_LOCK, insurerId]);
+    return rows[0]?.locked === true;
+  }
+
+  /** Marks coverages as listed by a full import without changing them (their row in the roster was invalid). */
+  static async markListed(tx: Queryable, insurerId: string, coverageIds: readonly string[], importId: number): Promise<void> {
+    if (coverageIds.length === 0) return;
+    await tx.query('update registry_coverages set import_id = $3 where insurer_id = $1 and coverage_id = any($2::text[]) and import_id is distinct from $3',
+      [insurerId, coverageIds, importId]);
+  }
+
+  /** How many coverages endMissing would end, and how many are not ended now. */
+  static async wouldEnd(tx: Queryable, insurerId: string, importId: number): Promise<{ missing: number; current: number }> {
+    const { rows } = await tx.query<{ missing: string; current: string }>(
+      `select count(*) filter (where import_id is distinct from $2) as missing, count(*) as current
+       from registry_coverages where insurer_id = $1 and status <> 'ended'`, [insurerId, importId]);
+    return { missing: Number(rows[0]?.missing ?? 0), current: Number(rows[0]?.current ?? 0) };
   }
 
   /**

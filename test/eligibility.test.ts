@@ -133,6 +133,18 @@ describe.each([
   });
 });
 
+describe('eligibility: a request alone, for discovery', () => {
+  it('answers a CoverageEligibilityRequest sent without a Bundle, naming the member by identifier', async () => {
+    const party = (value: string) => ({ identifier: { system: 'urn:passerelle:participant', value } });
+    const answer = await ask({
+      resourceType: 'CoverageEligibilityRequest', status: 'active', purpose: ['discovery'], created: new Date().toISOString(),
+      patient: { identifier: { system: 'urn:passerelle:demo-mutuelle:member', value: 'C0123' } }, provider: party('demo-clinic'), insurer: party('demo-mutuelle'),
+    });
+    expect(answer.status).toBe(200);
+    expect(response(answer)).toMatchObject({ outcome: 'complete', purpose: ['discovery'], patient: { identifier: { value: 'C0123' } }, insurance: [{ inforce: true }] });
+  });
+});
+
 describe('eligibility: bad input', () => {
   it('refuses a patient without a member number, an unknown insurer, an insurer without eligibility, and a stranger provider', async () => {
     expectOutcome(await ask(question('demo-mutuelle', undefined)), 422, 'member-identifier-missing');

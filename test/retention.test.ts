@@ -3,6 +3,7 @@
  * periodic job; the audit facts (claim row, timeline, response outcomes) stay, reads answer 410, and
  * claims still in flight are never purged.
  */
+import { readFileSync } from 'node:fs';
 import type { Bundle } from '@medplum/fhirtypes';
 import { claimBundle, eventually, startTestGateway, type TestGateway } from './harness.js';
 import { expectOutcome } from './outcome-assertions.js';
@@ -30,6 +31,21 @@ describe('retention', () => {
       const { rows } = await gw.passerelle.db.query<{ key: string }>(`select key from idempotency_keys where key in ('week-old-key', 'fresh-key')`);
       expect(rows.map((r) => r.key)).toEqual(['fresh-key']);
     });
+  });
+
+  it('deletes answered eligibility requests past the retention period', async () => {
+    const question = readFileSync(new URL('./fixtures/eligibility-request-covered-member.json', import.meta.url), 'utf8').replaceAll('TODAY', new Date().toISOString().slice(0, 10));
+    const ask = async () => {
+      const res = await fetch(`${gw.url}/fhir/CoverageEligibilityRequest/$submit`, {
+        method: 'POST', body: question, headers: { Authorization: `Bearer ${await gw.token('demo-clinic')}`, 'Content-Type': 'application/fhir+json' },
+      });
+      expect(res.status).toBe(200);
+      return res.headers.get('location')!.split('/').pop()!;
+    };
+    const [old, recent] = [await ask(), await ask()];
+    await gw.passerelle.db.query(`update eligibility_requests set created_at = now() - interval '31 days' where id = $1`, [old]);
+    await eventually(async () => expectOutcome(await gw.get(`/fhir/CoverageEligibilityRequest/${old}`), 404, 'not-found'));
+    expect((await gw.get(`/fhir/CoverageEligibilityRequest/${recent}`)).status).toBe(200);
   });
 
   it('purges old settled claims, keeps the audit facts and what is still in flight', async () => {

@@ -65,7 +65,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
   const stopWatch = startClaimWatch({ ...deps, ...deps.watch }, deps.watch.intervalMs);
   const stopRetention = startRetention({
-    claims: deps.claims, idempotency: new IdempotencyStore(deps.db), logger: deps.logger,
+    claims: deps.claims, eligibilityRequests: deps.eligibilityRequests, idempotency: new IdempotencyStore(deps.db), logger: deps.logger,
     retentionDays: deps.retention.days, idempotencyTtlHours: deps.retention.idempotencyTtlHours, intervalMs: deps.retention.intervalMs,
   });
   let closing: Promise<void> | undefined;

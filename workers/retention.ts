@@ -2,13 +2,15 @@
  * Retention: patient data is not kept longer than the deployment decided. Every RETENTION_INTERVAL_MS,
  * the payloads of settled claims older than RETENTION_DAYS are purged in batches (the bundle, the
  * responses' resources, old idempotent answers); the claim rows, their timelines and the responses'
- * outcomes stay as the audit facts. Without RETENTION_DAYS nothing is purged. Idempotency keys expire
- * after IDEMPOTENCY_KEY_TTL_HOURS either way.
+ * outcomes stay as the audit facts. Answered eligibility requests older than RETENTION_DAYS are deleted
+ * (their answer was a moment's truth). Without RETENTION_DAYS nothing is purged. Idempotency keys
+ * expire after IDEMPOTENCY_KEY_TTL_HOURS either way.
  */
 import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
 import type { Logger } from '../gateway/logger.js';
 import { startPeriodic } from './periodic.js';
 import type { IdempotencyStore } from '../gateway/http/idempotency.js';
+import type { EligibilityRepository } from '../gateway/eligibility/eligibility-repository.js';
 
 const BATCH = 1000;
 
@@ -24,15 +26,31 @@ export async function purgeExpired(claims: ClaimRepository, retentionDays: numbe
   return total;
 }
 
+/** Deletes expired eligibility requests until none is left; returns how many. */
+export async function purgeExpiredEligibility(requests: EligibilityRepository, retentionDays: number, logger: Logger): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const purged = await requests.purgeExpired(retentionDays, BATCH);
+    total += purged;
+    if (purged < BATCH) break;
+  }
+  if (total > 0) logger.info({ eligibilityRequests: total, retentionDays }, 'retention: eligibility requests deleted');
+  return total;
+}
+
 /**
  * Runs periodically: the purge when a retention period is set, and in any case the expiry of
  * idempotency keys older than idempotencyTtlHours. Returns stop().
  */
 export function startRetention(deps: {
-  claims: ClaimRepository; idempotency: IdempotencyStore; logger: Logger; retentionDays?: number; idempotencyTtlHours: number; intervalMs: number;
+  claims: ClaimRepository; eligibilityRequests: EligibilityRepository; idempotency: IdempotencyStore; logger: Logger; retentionDays?: number;
+  idempotencyTtlHours: number; intervalMs: number;
 }): () => Promise<void> {
   return startPeriodic('retention', deps.intervalMs, async () => {
-    if (deps.retentionDays) await purgeExpired(deps.claims, deps.retentionDays, deps.logger);
+    if (deps.retentionDays) {
+      await purgeExpired(deps.claims, deps.retentionDays, deps.logger);
+      await purgeExpiredEligibility(deps.eligibilityRequests, deps.retentionDays, deps.logger);
+    }
     const expired = await deps.idempotency.expire(deps.idempotencyTtlHours);
     if (expired > 0) deps.logger.info({ keys: expired }, 'idempotency keys expired');
   }, deps.logger);

@@ -70,7 +70,7 @@ export function eligibilityTables(f: EligibilityFigures): { tables: ComparisonTa
     title: `Synced lookup latency at ${members} members (MemberStore.find)`, subjectLabel: 'Load', unit: 'ms', better: 'lower', ratioMeaning: 'faster',
     baselines: [INDEX_PROBE, SELECT_1, P99_TARGET_COLUMN], target: { baseline: P99_TARGET_COLUMN, minRatio: 1 }, rows: latencyRows,
     notes: [
-      `Passerelle: \`new MemberStore(db).find(insurer, member)\` for a random member of the ${members}: its SQL (the (insurer_id, member_id) index, the whole row, dates through to_char, ordered) and the mapping of the row, through the gateway's pg pool.`,
+      `Passerelle: \`new MemberStore(db).find(insurer, member)\` for a random member of the ${members}: its SQL (the (insurer_id, member_id) index, the whole row, dates through to_char, ordered), a named prepared statement (parsed and planned once per connection), and the mapping of the row, through the gateway's pg pool.`,
       `${INDEX_PROBE}: \`select coverage_id from registry_coverages where insurer_id = $1 and member_id = $2\` for the same members on the same pool: the index probe alone.`,
       `${SELECT_1}: \`db.query('select 1')\` on the same pool: the floor any query pays (pg client, socket, server round trip).`,
       `"${P99_TARGET_COLUMN}" is the goal (p99 at most ${P99_TARGET_MS} ms), not a measurement. It judges one lookup at a time: with ${f.concurrency} in flight on ${f.cores} cores shared with PostgreSQL, calls queue, and the p99 of even the bare round trip says how much.`,

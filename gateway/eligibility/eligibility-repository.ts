@@ -91,6 +91,20 @@ export class EligibilityRepository {
     const { rows } = await this.db.query<Row>('select * from eligibility_requests where response_id = $1 or queued_response_id = $1', [responseId]);
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
+
+  /**
+   * Deletes answered requests older than retentionDays, up to limit (the retention job): an eligibility
+   * answer is a moment's truth, and the request holds patient data. Queued ones are left to their job.
+   */
+  async purgeExpired(retentionDays: number, limit: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      `with expired as (
+         delete from eligibility_requests where id in (
+           select id from eligibility_requests where status <> 'queued' and created_at < now() - ($1::int * interval '1 day') limit $2)
+         returning 1)
+       select count(*) as n from expired`, [retentionDays, limit]);
+    return Number(rows[0]?.n ?? 0);
+  }
 }
 
 function isUuid(id: string): boolean {

@@ -73,7 +73,7 @@ export class MemberStore {
               to_char(period_start, 'YYYY-MM-DD') as period_start, to_char(period_end, 'YYYY-MM-DD') as period_end, source, ended_at, updated_at
        from registry_coverages where insurer_id = $1 and member_id = $2
        order by registry_coverages.period_start desc nulls last, coverage_id`,
-      [insurerId, memberId],
+      [insurerId, memberId], { name: 'registry-coverages-of-member' },
     );
     return rows.map(fromRow);
   }

@@ -8,7 +8,11 @@ import pg from 'pg';
 
 /** Anything that runs a parameterised statement: the database itself or an open transaction. */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * Runs a statement. A name makes it a prepared statement on PostgreSQL (parsed and planned once per
+   * connection: for hot lookups); PGlite ignores it.
+   */
+  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[], options?: { readonly name?: string }): Promise<{ rows: R[] }>;
 }
 
 /** The store: statements, transactions, a multi-statement script runner for migrations, and close. */
@@ -33,7 +37,7 @@ async function openPostgres(url: string): Promise<Database> {
   let closed = false;
   return {
     kind: 'postgres',
-    query: (sql, params) => pool.query(sql, params),
+    query: (sql, params, options) => (options?.name ? pool.query({ name: options.name, text: sql, values: params }) : pool.query(sql, params)),
     exec: async (script) => {
       await pool.query(script);
     },

@@ -292,3 +292,25 @@ describe('operators: registries', () => {
     expectOutcome(await gw.get('/admin/registries', 'demo-clinic'), 403, 'insufficient-scope');
   });
 });
+
+describe('eligibility: nothing accepted is lost', () => {
+  it('answers a queued request whose check job Redis lost, once the sweeper adds it again', async () => {
+    // An insurer of its own: the circuits of the others were opened above.
+    const created = await admin('POST', '/admin/participants', {
+      id: 'sweep-ipm', kind: 'insurer', name: 'sweep-ipm', adapter: 'fhir', adapterSettings: { baseUrl: `${gw.sandboxUrl}/demo-insurer/fhir` },
+      eligibility: { mode: 'live', memberSystem: 'urn:passerelle:demo-insurer:member', liveMethod: 'submit', cacheTtlSeconds: 0 },
+    });
+    expect(created.status).toBe(201);
+    const answer = await ask(question('sweep-ipm', 'M0555'));
+    expect(answer.status).toBe(200);
+    const requestId = answer.headers.get('location')!.split('/').pop()!;
+    // As if the request had been queued past the budget and Redis had then lost its check job.
+    await gw.passerelle.db.query(`update eligibility_requests set status = 'queued', response = null, response_id = null, answered_at = null where id = $1`, [requestId]);
+    const { sweepDeliverable } = await import('../workers/delivery-sweeper.js');
+    expect(await sweepDeliverable({ db: gw.passerelle.db, queues: gw.passerelle.queues, logger: gw.passerelle.logger, afterMs: 0 })).toBeGreaterThanOrEqual(1);
+    await eventually(async () => {
+      const search = (await gw.get(`/fhir/CoverageEligibilityResponse?request=CoverageEligibilityRequest/${requestId}`)).body as unknown as Bundle;
+      expect(search.entry?.map((e) => (e.resource as CoverageEligibilityResponse).outcome)).toEqual(['complete']);
+    });
+  });
+});

@@ -27,9 +27,9 @@ import { ClaimService } from './claims/claim-service.js';
 import { Conformance } from './validation/conformance.js';
 import type { EligibilitySettings } from './eligibility/settings.js';
 import { ParticipantLimits } from './http/participant-limits.js';
-import { conformanceValidator, type ResourceValidator } from './validation/validators.js';
+import { conformanceValidator, countingFailures, type ResourceValidator } from './validation/validators.js';
 import { createApp } from './app.js';
-import { countEligibilityCache, gatewayMetrics } from './metrics/router.js';
+import { countEligibilityCache, countValidationFailure, gatewayMetrics } from './metrics/router.js';
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
 import { syncRegistry } from '../workers/registry-sync.js';
@@ -93,14 +93,14 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     });
     // Validation runs on the request path only: worker-only processes do not load the definitions.
     const conformance = config.role !== 'worker' ? await Conformance.load() : undefined;
-    const validators: ResourceValidator[] = conformance ? [conformanceValidator(conformance)]
+    const metrics = gatewayMetrics({ db, queues, registry });
+    const validators: ResourceValidator[] = conformance ? countingFailures([conformanceValidator(conformance)], (rule) => countValidationFailure(metrics, rule))
       : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
     const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
     const eligibilityRequests = new EligibilityRepository(db);
     let cacheConnection: ReturnType<RedisHandle['cacheConnection']> | undefined;
-    const metrics = gatewayMetrics({ db, queues, registry });
     const live = new LiveEligibility({
       adapters, redis: () => (cacheConnection ??= redis.cacheConnection()), prefix, circuit: config.circuit, logger,
       onCache: (insurerId, hit) => countEligibilityCache(metrics, insurerId, hit),

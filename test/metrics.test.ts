@@ -50,4 +50,15 @@ describe('/metrics', () => {
     expect(text).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}/); // patterns, not ids
     expect(text).not.toMatch(/M0001|Diop/); // counts only
   }, 30_000);
+
+  it('counts the validation errors of submissions by rule id, not those of $validate', async () => {
+    const bogus = JSON.stringify(claimBundle()).replace('"status":"active"', '"status":"bogus"');
+    expect((await gw.submit(bogus)).status).toBe(422);
+    const count = async () => Number(/^passerelle_validation_failures_total\{rule="fhir-binding-required"\} (\d+)$/m.exec(await metrics())?.[1] ?? 0);
+    const after = await count();
+    expect(after).toBeGreaterThanOrEqual(1);
+    const trial = await fetch(`${gw.url}/fhir/$validate`, { method: 'POST', body: bogus, headers: { Authorization: `Bearer ${await gw.token('demo-clinic')}`, 'Content-Type': 'application/fhir+json' } });
+    expect(trial.status).toBe(200);
+    expect(await count()).toBe(after);
+  });
 });

@@ -66,6 +66,7 @@ export function gatewayMetrics(deps: MetricsDeps): Registry {
       }
     },
   });
+  new Counter({ name: VALIDATION_FAILURES_METRIC, help: 'Validation errors of submitted claims and eligibility requests, by rule id (counted per API process)', labelNames: ['rule'], registers: [registry] });
   new Counter({ name: ELIGIBILITY_CACHE_METRIC, help: 'Live eligibility questions answered from the cache (hit) or by the insurer (miss)', labelNames: ['insurer', 'result'], registers: [registry] });
   new Gauge({
     name: 'passerelle_registry_sync_last_run_seconds', help: 'Unix time of the last incremental sync run of each synced registry', labelNames: ['insurer'], registers: [registry],
@@ -87,6 +88,12 @@ export function gatewayMetrics(deps: MetricsDeps): Registry {
 }
 
 const ELIGIBILITY_CACHE_METRIC = 'passerelle_eligibility_cache_total';
+const VALIDATION_FAILURES_METRIC = 'passerelle_validation_failures_total';
+
+/** Counts one validation error of a submission, by rule id. */
+export function countValidationFailure(registry: Registry, rule: string): void {
+  (registry.getSingleMetric(VALIDATION_FAILURES_METRIC) as Counter | undefined)?.inc({ rule });
+}
 
 /** Counts a live eligibility question answered from the cache or not. */
 export function countEligibilityCache(registry: Registry, insurerId: string, hit: boolean): void {

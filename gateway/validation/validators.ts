@@ -6,7 +6,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Conformance } from './conformance.js';
 import type { PackVersion } from './packs.js';
-import type { Language } from './rules.js';
+import { VALIDATION_RULE_SYSTEM, type Language } from './rules.js';
 
 /** What a validator sees: the parsed resource, the FHIRPath of its root, the reader's language and the packs in force. */
 export interface ValidationTarget {
@@ -40,4 +40,22 @@ export async function runValidators(validators: readonly ResourceValidator[], ta
 /** True when any issue is an error or fatal. */
 export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
   return issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
+}
+
+/**
+ * The same validators, telling onFailure the rule id of every error they find (for the metrics of
+ * validation failures by rule): submissions count, $validate (an integrator's trial) does not.
+ */
+export function countingFailures(validators: readonly ResourceValidator[], onFailure: (rule: string) => void): ResourceValidator[] {
+  return validators.map((validator) => ({
+    name: validator.name,
+    validate: async (target) => {
+      const issues = await validator.validate(target);
+      for (const issue of issues) {
+        if (issue.severity !== 'error' && issue.severity !== 'fatal') continue;
+        onFailure(issue.details?.coding?.find((c) => c.system === VALIDATION_RULE_SYSTEM)?.code ?? 'unknown');
+      }
+      return issues;
+    },
+  }));
 }

@@ -49,6 +49,10 @@ describe('/metrics', () => {
     expect(text).toMatch(/^passerelle_http_request_duration_seconds_count\{method="GET",route="\/fhir\/Claim\/:id",status="200"\} \d+$/m);
     expect(text).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}/); // patterns, not ids
     expect(text).not.toMatch(/M0001|Diop/); // counts only
+    // Per insurer: how long its delivery jobs took, and how long its answers took from acceptance.
+    expect(Number(/^passerelle_delivery_job_seconds\{insurer="demo-insurer",quantile="0.5"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^passerelle_delivery_job_seconds\{insurer="demo-insurer",quantile="0.99"\} \S+$/m);
+    expect(Number(/^passerelle_insurer_answer_seconds\{insurer="demo-insurer",quantile="0.99"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
   }, 30_000);
 
   it('counts the validation errors of submissions by rule id, not those of $validate', async () => {

@@ -12,6 +12,8 @@ import type { ParticipantRegistry } from '../participants/registry.js';
 import { CALLBACK_QUEUE, deliveryQueueName } from '../../workers/jobs.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** Completed jobs per insurer the job duration quantiles are read from. */
+const RECENT_JOBS = 100;
 
 export interface MetricsDeps {
   readonly db: Database;
@@ -63,6 +65,35 @@ export function gatewayMetrics(deps: MetricsDeps): Registry {
       for (const name of names) {
         const counts = await deps.queues.get(name).getJobCounts(...JOB_STATES);
         for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'passerelle_delivery_job_seconds', help: "Time delivery jobs took (the insurer's answer to Claim/$submit included), over each insurer's last 100 completed jobs",
+    labelNames: ['insurer', 'quantile'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const insurer of await deps.registry.insurers()) {
+        const jobs = await deps.queues.get(deliveryQueueName(insurer.id)).getJobs(['completed'], 0, RECENT_JOBS - 1);
+        const seconds = jobs.filter((j) => j.processedOn && j.finishedOn).map((j) => (j.finishedOn! - j.processedOn!) / 1000).sort((a, b) => a - b);
+        if (seconds.length === 0) continue;
+        for (const q of [0.5, 0.99]) this.set({ insurer: insurer.id, quantile: String(q) }, seconds[Math.min(seconds.length - 1, Math.floor(q * seconds.length))]!);
+      }
+    },
+  });
+  new Gauge({
+    name: 'passerelle_insurer_answer_seconds', help: "Time from a claim's acceptance to its insurer's answer, over the answers of the last 15 minutes",
+    labelNames: ['insurer', 'quantile'], registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ insurer_id: string; p50: number; p99: number }>(
+        `select c.insurer_id, percentile_cont(0.5) within group (order by extract(epoch from r.created_at - c.created_at))::float8 as p50,
+                percentile_cont(0.99) within group (order by extract(epoch from r.created_at - c.created_at))::float8 as p99
+         from claim_responses r join claims c on c.id = r.claim_id
+         where r.source = 'insurer' and r.created_at > now() - interval '15 minutes' group by c.insurer_id`);
+      this.reset();
+      for (const row of rows) {
+        this.set({ insurer: row.insurer_id, quantile: '0.5' }, Number(row.p50));
+        this.set({ insurer: row.insurer_id, quantile: '0.99' }, Number(row.p99));
       }
     },
   });

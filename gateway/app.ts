@@ -22,7 +22,7 @@ import { claimRouter } from './claims/router.js';
 import { eligibilityRouter } from './eligibility/router.js';
 import { registryAdminRouter } from './eligibility/admin-router.js';
 import type { LiveEligibility } from './eligibility/live-eligibility.js';
-import { MemberStore } from './eligibility/member-store.js';
+import type { MemberStore } from './eligibility/member-store.js';
 import { REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
 import type { EligibilityService } from './eligibility/eligibility-service.js';
 import { operationsRouter } from './operations/router.js';
@@ -63,6 +63,7 @@ export interface AppDeps {
   readonly limits: ParticipantLimits;
   readonly eligibility: EligibilityService;
   readonly liveEligibility: LiveEligibility;
+  readonly members: MemberStore;
   /** The metrics registry (metrics/router.ts gatewayMetrics), shared with what counts outside HTTP. */
   readonly metrics: Registry;
 }
@@ -111,7 +112,7 @@ export function createApp(deps: AppDeps): express.Express {
     },
   }, body));
   app.use(registryAdminRouter({
-    registry: deps.registry, members: new MemberStore(deps.db), live: deps.liveEligibility, syncQueue: () => deps.queues.get(REGISTRY_SYNC_QUEUE),
+    registry: deps.registry, members: deps.members, live: deps.liveEligibility, syncQueue: () => deps.queues.get(REGISTRY_SYNC_QUEUE),
     idempotency, publicBaseUrl: deps.config.publicBaseUrl,
   }));
   app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));

@@ -100,13 +100,14 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
     const eligibilityRequests = new EligibilityRepository(db);
+    const members = new MemberStore(db);
     let cacheConnection: ReturnType<RedisHandle['cacheConnection']> | undefined;
     const live = new LiveEligibility({
       adapters, redis: () => (cacheConnection ??= redis.cacheConnection()), prefix, circuit: config.circuit, logger,
       onCache: (insurerId, hit) => countEligibilityCache(metrics, insurerId, hit),
     });
     const eligibility = new EligibilityService({
-      repository: eligibilityRequests, members: new MemberStore(db), live, registry, validators, outbox, logger,
+      repository: eligibilityRequests, members, live, registry, validators, outbox, logger,
       maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor, budgetMs: config.eligibility.budgetMs,
     });
     const service = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor,
@@ -120,7 +121,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, metrics });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);

@@ -17,6 +17,8 @@ import { defaultAdapters } from '../mappings/index.js';
 import { syncRegistry } from '../workers/registry-sync.js';
 import { REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
 import { ELIGIBILITY_ERROR_SYSTEM } from '../gateway/eligibility/eligibility-response.js';
+import { VALIDATION_OUTCOME_EXTENSION } from '../gateway/claims/gateway-responses.js';
+import { VALIDATION_RULE_SYSTEM } from '../gateway/validation/rules.js';
 
 let gw: TestGateway;
 let callback: { url: string; close(): Promise<void> };
@@ -161,6 +163,16 @@ describe('eligibility: bad input', () => {
     (bundle.entry![0]!.resource as unknown as Record<string, unknown>).status = 'bogus';
     const issues = expectOutcome(await ask(bundle), 422, 'validation');
     expect(issues.some((i) => (i.expression ?? [])[0]?.includes('status'))).toBe(true);
+  });
+
+  it('answers with the validation warnings of the request, as claims do', async () => {
+    const bundle = question('demo-mutuelle', 'C0042');
+    (bundle.entry![1]!.resource as unknown as Record<string, unknown>).meta = { profile: ['https://example.org/StructureDefinition/unknown-patient'] };
+    const r = response(await ask(bundle));
+    expect(r.outcome).toBe('complete');
+    expect(r.extension).toEqual([{ url: VALIDATION_OUTCOME_EXTENSION, valueReference: { reference: '#validation' } }]);
+    const warnings = (r.contained?.[0] as OperationOutcome).issue!;
+    expect(warnings.map((i) => [i.severity, i.details?.coding?.find((c) => c.system === VALIDATION_RULE_SYSTEM)?.code])).toEqual([['information', 'fhir-profile-unknown']]);
   });
 
   it('keeps answers to their participants: another provider, an insurer not asked', async () => {

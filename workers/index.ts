@@ -46,11 +46,12 @@ export interface WorkerHost {
 /** Starts every worker of this process. */
 export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   const delivery = new Map<string, Worker>();
+  const syncSchedules = new Map<string, number | null>();
   const refresh = async () => {
     for (const insurer of await deps.registry.insurers()) {
       if (!delivery.has(insurer.id)) delivery.set(insurer.id, startDeliveryWorker(insurer, deps));
     }
-    await scheduleRegistrySyncs(deps);
+    await scheduleRegistrySyncs(deps, syncSchedules);
   };
   await refresh();
   const timer = setInterval(() => {

@@ -93,17 +93,22 @@ function latestPerCoverage(rows: readonly RegistryCoverage[]): RegistryCoverage[
 
 /**
  * Keeps one repeatable sync job per insurer that asks for one (every syncIntervalMinutes), and none
- * for the others. Called at start and at each refresh of the insurer list.
+ * for the others. Called at start and at each refresh of the insurer list; known holds what this
+ * process last scheduled, so Redis is written only when an insurer's settings changed.
  */
-export async function scheduleRegistrySyncs(deps: { registry: ParticipantRegistry; queues: QueueRegistry }): Promise<void> {
-  const queue = deps.queues.get(REGISTRY_SYNC_QUEUE);
+export async function scheduleRegistrySyncs(
+  deps: { registry: ParticipantRegistry; queues: QueueRegistry }, known: Map<string, number | null> = new Map(),
+): Promise<void> {
   for (const insurer of await deps.registry.insurers()) {
-    const minutes = insurer.status === 'active' && insurer.eligibility?.mode === 'synced' ? insurer.eligibility.syncIntervalMinutes : undefined;
+    const minutes = (insurer.status === 'active' && insurer.eligibility?.mode === 'synced' ? insurer.eligibility.syncIntervalMinutes : undefined) ?? null;
+    if (known.get(insurer.id) === minutes) continue;
+    const queue = deps.queues.get(REGISTRY_SYNC_QUEUE);
     if (minutes) {
       await queue.upsertJobScheduler(`sync-${insurer.id}`, { every: minutes * 60_000 }, { name: 'sync-registry', data: { insurerId: insurer.id } });
     } else {
       await queue.removeJobScheduler(`sync-${insurer.id}`);
     }
+    known.set(insurer.id, minutes);
   }
 }
 

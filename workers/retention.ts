@@ -14,27 +14,22 @@ import type { EligibilityRepository } from '../gateway/eligibility/eligibility-r
 
 const BATCH = 1000;
 
-/** Purges until no expired claim is left; returns how many were purged. */
-export async function purgeExpired(claims: ClaimRepository, retentionDays: number, logger: Logger): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const purged = await claims.purgeExpired(retentionDays, BATCH);
-    total += purged;
-    if (purged < BATCH) break;
-  }
-  if (total > 0) logger.info({ claims: total, retentionDays }, 'retention: claim payloads purged');
-  return total;
+/** Something retention purges in batches: claims' payloads, eligibility requests. */
+export interface Purgeable {
+  purgeExpired(retentionDays: number, limit: number): Promise<number>;
 }
 
-/** Deletes expired eligibility requests until none is left; returns how many. */
-export async function purgeExpiredEligibility(requests: EligibilityRepository, retentionDays: number, logger: Logger): Promise<number> {
+/** Purges batch after batch until nothing expired is left; returns how many (logged as what, with message). */
+export async function purgeExpired(
+  store: Purgeable, retentionDays: number, logger: Logger, what = 'claims', message = 'retention: claim payloads purged',
+): Promise<number> {
   let total = 0;
   for (;;) {
-    const purged = await requests.purgeExpired(retentionDays, BATCH);
+    const purged = await store.purgeExpired(retentionDays, BATCH);
     total += purged;
     if (purged < BATCH) break;
   }
-  if (total > 0) logger.info({ eligibilityRequests: total, retentionDays }, 'retention: eligibility requests deleted');
+  if (total > 0) logger.info({ [what]: total, retentionDays }, message);
   return total;
 }
 
@@ -49,7 +44,7 @@ export function startRetention(deps: {
   return startPeriodic('retention', deps.intervalMs, async () => {
     if (deps.retentionDays) {
       await purgeExpired(deps.claims, deps.retentionDays, deps.logger);
-      await purgeExpiredEligibility(deps.eligibilityRequests, deps.retentionDays, deps.logger);
+      await purgeExpired(deps.eligibilityRequests, deps.retentionDays, deps.logger, 'eligibilityRequests', 'retention: eligibility requests deleted');
     }
     const expired = await deps.idempotency.expire(deps.idempotencyTtlHours);
     if (expired > 0) deps.logger.info({ keys: expired }, 'idempotency keys expired');

@@ -62,23 +62,25 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   return { bundle, claim, identifier, provider, insurer, warnings: issues };
 }
 
-function checkShape(body: Record<string, unknown>, maxEntries: number): void {
+/** Throws unless the body is a collection Bundle led by a resource of this type, within the entry limit. */
+export function checkShape(body: Record<string, unknown>, maxEntries: number, first = 'Claim'): void {
   if (body.resourceType !== 'Bundle') {
-    throw gatewayError('resource-type', `Expected a Bundle (type collection) whose first entry is the Claim, got ${describe(body.resourceType)}`, 'Bundle.resourceType');
+    throw gatewayError('resource-type', `Expected a Bundle (type collection) whose first entry is the ${first}, got ${describe(body.resourceType)}`, 'Bundle.resourceType');
   }
   if (body.type !== 'collection') {
     throw gatewayError('bundle-type', `Bundle.type must be "collection", got ${describe(body.type)}`, 'Bundle.type');
   }
-  const first = Array.isArray(body.entry) ? (body.entry[0] as { resource?: { resourceType?: unknown } } | undefined) : undefined;
-  if (first?.resource?.resourceType !== 'Claim') {
-    throw gatewayError('bundle-first-entry', `The first entry must be the Claim, got ${describe(first?.resource?.resourceType)}`, 'Bundle.entry[0].resource');
+  const entry = Array.isArray(body.entry) ? (body.entry[0] as { resource?: { resourceType?: unknown } } | null | undefined) : undefined;
+  if (entry?.resource?.resourceType !== first) {
+    throw gatewayError('bundle-first-entry', `The first entry must be the ${first}, got ${describe(entry?.resource?.resourceType)}`, 'Bundle.entry[0].resource');
   }
   if ((body.entry as unknown[]).length > maxEntries) {
     throw gatewayError('bundle-too-many-entries', `The bundle holds ${(body.entry as unknown[]).length} entries; this participant may send at most ${maxEntries}`, 'Bundle.entry');
   }
 }
 
-function describe(value: unknown): string {
+/** A value quoted for a message: a string (cut at 64 characters), else its type. */
+export function describe(value: unknown): string {
   return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? 'nothing' : typeof value;
 }
 

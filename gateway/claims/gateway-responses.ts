@@ -3,7 +3,7 @@
  * delivery ends badly (the insurer refused the claim, or every attempt failed). Insurer answers are
  * the insurer's own.
  */
-import type { Claim, ClaimResponse, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Claim, ClaimResponse, Extension, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
 
 /** Code system of ClaimResponse.error codes written by the gateway (catalogued in docs/errors.md). */
@@ -31,6 +31,19 @@ function base(id: string, claim: Claim, providerId: string, insurerId: string): 
 export const VALIDATION_OUTCOME_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/validation-outcome';
 
 /**
+ * The answer with the request's validation warnings, as a contained OperationOutcome the extension
+ * points at (claims' and eligibility answers alike); unchanged without warnings.
+ */
+export function withValidationWarnings<T extends Resource & { contained?: Resource[]; extension?: Extension[] }>(answer: T, warnings: readonly OperationOutcomeIssue[]): T {
+  if (warnings.length === 0) return answer;
+  return {
+    ...answer,
+    contained: [...(answer.contained ?? []), { resourceType: 'OperationOutcome', id: 'validation', issue: [...warnings] }],
+    extension: [...(answer.extension ?? []), { url: VALIDATION_OUTCOME_EXTENSION, valueReference: { reference: '#validation' } }],
+  };
+}
+
+/**
  * The first answer: accepted and queued for the insurer. The patient is named by identifier when it has
  * one. Validation warnings travel with it, as a contained OperationOutcome the extension points at.
  */
@@ -39,11 +52,7 @@ export function queuedResponse(
   warnings: readonly OperationOutcomeIssue[] = [],
 ): ClaimResponse & { id: string } {
   return {
-    ...base(id, claim, parties.providerId, parties.insurerId),
-    ...(warnings.length > 0 ? {
-      contained: [{ resourceType: 'OperationOutcome', id: 'validation', issue: [...warnings] }],
-      extension: [{ url: VALIDATION_OUTCOME_EXTENSION, valueReference: { reference: '#validation' } }],
-    } : {}),
+    ...withValidationWarnings(base(id, claim, parties.providerId, parties.insurerId), warnings),
     patient: parties.patientIdentifier ? { identifier: parties.patientIdentifier } : claim.patient,
     disposition: warnings.length > 0
       ? `Accepted by the gateway with ${warnings.length} warning(s) (see the contained OperationOutcome) and queued for delivery to ${parties.insurerName}`

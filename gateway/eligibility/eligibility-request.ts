@@ -5,12 +5,13 @@
  * and finds the member number under the insurer's member system. Every problem is reported at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, CodeableConcept, CoverageEligibilityRequest, Identifier, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Bundle, CodeableConcept, CoverageEligibilityRequest, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { BundleIndex } from '../fhir/bundle-index.js';
 import { gatewayError, invalid, issue } from '../fhir/outcomes.js';
 import type { Participant } from '../participants/registry.js';
 import { hasErrors, runValidators } from '../validation/validators.js';
-import { addressedInsurer, resolveParty, type ClaimCheckContext } from '../claims/claim-bundle.js';
+import { addressedInsurer, checkShape, describe, resolveParty, type ClaimCheckContext } from '../claims/claim-bundle.js';
+import { identifierValue } from './fhir-coverage.js';
 import type { EligibilitySettings } from './settings.js';
 
 /** A member number under an insurer's member system. */
@@ -99,19 +100,8 @@ function shapeOf(body: Record<string, unknown>, maxEntries: number): { bundle: B
   if (body.resourceType !== 'Bundle') {
     throw gatewayError('resource-type', `Expected a ${TYPE}, or a collection Bundle whose first entry is one, got ${describe(body.resourceType)}`, 'resourceType');
   }
-  if (body.type !== 'collection') throw gatewayError('bundle-type', `Bundle.type must be "collection", got ${describe(body.type)}`, 'Bundle.type');
-  const entries = Array.isArray(body.entry) ? body.entry as Array<{ resource?: { resourceType?: unknown } } | null> : [];
-  if (entries[0]?.resource?.resourceType !== TYPE) {
-    throw gatewayError('bundle-first-entry', `The first entry must be the ${TYPE}, got ${describe(entries[0]?.resource?.resourceType)}`, ROOT);
-  }
-  if (entries.length > maxEntries) {
-    throw gatewayError('bundle-too-many-entries', `The bundle holds ${entries.length} entries; this participant may send at most ${maxEntries}`, 'Bundle.entry');
-  }
+  checkShape(body, maxEntries, TYPE);
   return { bundle: body as unknown as Bundle, root: ROOT, expression: 'Bundle' };
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? 'nothing' : typeof value;
 }
 
 /**
@@ -120,9 +110,8 @@ function describe(value: unknown): string {
  */
 export function memberOf(request: Pick<CoverageEligibilityRequest, 'insurance' | 'patient'>, index: BundleIndex, system: string): MemberIdentifier | undefined {
   const pick = (identifiers: unknown): MemberIdentifier | undefined => {
-    const list = Array.isArray(identifiers) ? identifiers as Identifier[] : identifiers ? [identifiers as Identifier] : [];
-    const found = list.find((i) => i?.system === system && typeof i.value === 'string' && i.value.trim());
-    return found ? { system, value: found.value!.trim() } : undefined;
+    const value = identifierValue(Array.isArray(identifiers) ? identifiers : identifiers ? [identifiers] : undefined, system);
+    return value ? { system, value } : undefined;
   };
   for (const insurance of request.insurance ?? []) {
     const coverage = index.resolve(insurance.coverage, 'Coverage')?.resource;

@@ -15,6 +15,7 @@ import type { PackVersion } from '../validation/packs.js';
 import type { Language } from '../validation/rules.js';
 import { eligibilityCheckJob, eligibilityPushJob } from '../../workers/jobs.js';
 import { canSee } from '../claims/claim-service.js';
+import { withValidationWarnings } from '../claims/gateway-responses.js';
 import { readEligibilityQuestion, storedQuestion, type EligibilityQuestion, type MemberIdentifier } from './eligibility-request.js';
 import type { EligibilityRecord, EligibilityRepository } from './eligibility-repository.js';
 import {
@@ -62,12 +63,14 @@ export class EligibilityService {
   async submit(body: Record<string, unknown>, caller: Caller, language: Language): Promise<EligibilityOutcome> {
     const question = await readEligibilityQuestion(body, {
       caller, registry: this.deps.registry, validators: this.deps.validators, language, packsFor: this.deps.packsFor,
-      maxEntries: await this.deps.maxBundleEntries(caller.participantId), today: () => today(),
+      maxEntries: await this.deps.maxBundleEntries(caller.participantId), today,
     });
     const requestId = randomUUID();
     const record = { id: requestId, providerId: caller.participantId, insurerId: question.insurer.id, request: withId(question.bundle, requestId) };
+    // Validation warnings travel with the answer the provider gets now, as with claims.
+    const withWarnings = <T extends CoverageEligibilityResponse & { id: string }>(response: T) => withValidationWarnings(response, question.warnings);
     if (question.insurer.eligibility.mode === 'synced') {
-      const response = responseFromCoverages(question, ids(requestId), await this.syncedCoverages(question.insurer, question.member));
+      const response = withWarnings(responseFromCoverages(question, ids(requestId), await this.syncedCoverages(question.insurer, question.member)));
       await this.deps.repository.insertAnswered({ ...record, mode: 'synced', response });
       return { status: 200, requestId, response };
     }
@@ -76,10 +79,11 @@ export class EligibilityService {
     const first = await within(work, budget);
     if (first.done) {
       if (first.error) throw unavailable(first.error);
-      await this.deps.repository.insertAnswered({ ...record, mode: 'live', response: first.value });
-      return { status: 200, requestId, response: first.value };
+      const response = withWarnings(first.value);
+      await this.deps.repository.insertAnswered({ ...record, mode: 'live', response });
+      return { status: 200, requestId, response };
     }
-    const queued = queuedResponse(question, ids(requestId));
+    const queued = withWarnings(queuedResponse(question, ids(requestId)));
     // The check job waits for the call in flight to end (its timeout): it asks again only if that call fails.
     const jobs = [eligibilityCheckJob(requestId, (question.insurer.eligibility.timeoutMs ?? LIVE_DEFAULTS.timeoutMs) + 1000)];
     await this.deps.repository.insertQueued({ ...record, queuedResponse: queued, jobs });

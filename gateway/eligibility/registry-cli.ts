@@ -14,7 +14,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { ParticipantRegistry } from '../participants/registry.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
-import { MemberStore } from './member-store.js';
+import { MemberStore, type RegistryImport } from './member-store.js';
 import { ImportFailedError, ImportRefusedError, importRoster, type ImportMode, type ImportReport } from './roster-import.js';
 import { RosterFormatError, checkColumnMapping, type ColumnMapping, type RosterFormat } from './roster.js';
 
@@ -180,11 +180,6 @@ function failureText(err: unknown): string {
 
 // ---- status -----------------------------------------------------------------------------------------
 
-interface ImportRow {
-  id: string; mode: string; format: string; source_name: string | null; status: string; rows_read: string; imported: string;
-  invalid: string; ended: string; error: string | null; started_at: Date; finished_at: Date | null;
-}
-
 /** Runs `passerelle registry status`: coverages by status, the incremental sync, the last imports. */
 export async function runRegistryStatus(options: { insurer: string; json?: boolean; last?: string }, terminal: Terminal): Promise<number> {
   let db: Database | undefined;
@@ -197,7 +192,7 @@ export async function runRegistryStatus(options: { insurer: string; json?: boole
     if (!participant) throw new UsageError(`No participant "${options.insurer}" is registered`);
     if (participant.kind !== 'insurer') throw new UsageError(`"${options.insurer}" is a ${participant.kind}, not an insurer`);
     const store = new MemberStore(db);
-    const [counts, sync, imports] = [await store.counts(options.insurer), await store.syncState(options.insurer), await lastImports(db, options.insurer, last)];
+    const [counts, sync, imports] = [await store.counts(options.insurer), await store.syncState(options.insurer), await store.recentImports(options.insurer, last)];
     const status = { insurerId: options.insurer, eligibility: participant.eligibility ?? null, coverages: counts, sync, imports };
     terminal.out(options.json ? JSON.stringify(status, null, 2) : statusText(status));
     return 0;
@@ -209,18 +204,9 @@ export async function runRegistryStatus(options: { insurer: string; json?: boole
   }
 }
 
-async function lastImports(db: Database, insurerId: string, last: number) {
-  const { rows } = await db.query<ImportRow>('select * from registry_imports where insurer_id = $1 order by id desc limit $2', [insurerId, last]);
-  return rows.map((r) => ({
-    id: Number(r.id), mode: r.mode, format: r.format, source: r.source_name ?? undefined, status: r.status, rowsRead: Number(r.rows_read),
-    imported: Number(r.imported), invalid: Number(r.invalid), ended: Number(r.ended), error: r.error ?? undefined,
-    startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : undefined,
-  }));
-}
-
 type Status = {
   insurerId: string; eligibility: { mode: string; memberSystem: string } | null; coverages: Record<string, number>;
-  sync: Awaited<ReturnType<MemberStore['syncState']>>; imports: Awaited<ReturnType<typeof lastImports>>;
+  sync: Awaited<ReturnType<MemberStore['syncState']>>; imports: RegistryImport[];
 };
 
 function statusText(s: Status): string {

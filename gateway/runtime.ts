@@ -93,8 +93,9 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     });
     // Validation runs on the request path only: worker-only processes do not load the definitions.
     const conformance = config.role !== 'worker' ? await Conformance.load() : undefined;
-    const metrics = gatewayMetrics({ db, queues, registry });
-    const validators: ResourceValidator[] = conformance ? countingFailures([conformanceValidator(conformance)], (rule) => countValidationFailure(metrics, rule))
+    // Metrics are served by the API role: worker-only processes keep none.
+    const metrics = config.role !== 'worker' ? gatewayMetrics({ db, queues, registry }) : undefined;
+    const validators: ResourceValidator[] = conformance && metrics ? countingFailures([conformanceValidator(conformance)], (rule) => countValidationFailure(metrics, rule))
       : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
     const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
@@ -104,7 +105,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     let cacheConnection: ReturnType<RedisHandle['cacheConnection']> | undefined;
     const live = new LiveEligibility({
       adapters, redis: () => (cacheConnection ??= redis.cacheConnection()), prefix, circuit: config.circuit, logger,
-      onCache: (insurerId, hit) => countEligibilityCache(metrics, insurerId, hit),
+      ...(metrics ? { onCache: (insurerId: string, hit: boolean) => countEligibilityCache(metrics, insurerId, hit) } : {}),
     });
     const eligibility = new EligibilityService({
       repository: eligibilityRequests, members, live, registry, validators, outbox, logger,
@@ -121,7 +122,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics: metrics! });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);

@@ -24,6 +24,8 @@ export interface AcceptableClaim {
   readonly insurer: Participant;
   /** Warnings travel with the accepted claim. */
   readonly warnings: OperationOutcomeIssue[];
+  /** The bundle's references, resolved once for every later check. */
+  readonly index: BundleIndex;
 }
 
 /** Context of one submission. */
@@ -59,7 +61,7 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   if (hasErrors(issues) || !provider || !insurer) {
     throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'validation', message: 'The claim could not be read', expression: CLAIM })]);
   }
-  return { bundle, claim, identifier, provider, insurer, warnings: issues };
+  return { bundle, claim, identifier, provider, insurer, warnings: issues, index };
 }
 
 /** Throws unless the body is a collection Bundle led by a resource of this type, within the entry limit. */

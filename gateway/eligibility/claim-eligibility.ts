@@ -6,7 +6,7 @@
  * never blocks a claim: it is forwarded with an "eligibility-unverified" warning.
  */
 import type { Claim, Coverage, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
-import { BundleIndex } from '../fhir/bundle-index.js';
+import type { BundleIndex } from '../fhir/bundle-index.js';
 import { issue } from '../fhir/outcomes.js';
 import type { AcceptableClaim } from '../claims/claim-bundle.js';
 import { participantIdOf } from '../claims/claim-bundle.js';
@@ -21,16 +21,15 @@ const CLAIM = 'Bundle.entry[0].resource';
 export async function claimEligibilityIssues(
   accepted: AcceptableClaim, deps: { registry: ParticipantRegistry; eligibility: EligibilityService },
 ): Promise<OperationOutcomeIssue[]> {
-  const index = new BundleIndex(accepted.bundle.entry ?? []);
   const { start, end } = serviceDates(accepted.claim);
   const issues: OperationOutcomeIssue[] = [];
   for (const [i, insurance] of (accepted.claim.insurance ?? []).entries()) {
     const expression = `${CLAIM}.insurance[${i}]`;
-    const coverage = index.resolve(insurance.coverage, 'Coverage')?.resource as Coverage | undefined;
-    const insurer = await payorOf(coverage, index, deps.registry, i === 0 || insurance.focal ? accepted.insurer : undefined);
+    const coverage = accepted.index.resolve(insurance.coverage, 'Coverage')?.resource as Coverage | undefined;
+    const insurer = await payorOf(coverage, accepted.index, deps.registry, i === 0 || insurance.focal ? accepted.insurer : undefined);
     if (!insurer?.eligibility) continue;
     const settings = insurer.eligibility as EligibilitySettings;
-    const member = memberOf({ insurance: [{ coverage: insurance.coverage } as never], patient: accepted.claim.patient }, index, settings.memberSystem);
+    const member = memberOf({ coverages: [insurance.coverage], patient: accepted.claim.patient }, accepted.index, settings.memberSystem);
     const severity = settings.policy === 'warn' ? 'warning' : 'error';
     if (!member) {
       issues.push(issue({ error: 'member-identifier-missing', severity, expression,

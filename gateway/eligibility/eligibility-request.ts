@@ -5,7 +5,7 @@
  * and finds the member number under the insurer's member system. Every problem is reported at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, CodeableConcept, CoverageEligibilityRequest, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Bundle, CodeableConcept, CoverageEligibilityRequest, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
 import { BundleIndex } from '../fhir/bundle-index.js';
 import { gatewayError, invalid, issue } from '../fhir/outcomes.js';
 import type { Participant } from '../participants/registry.js';
@@ -62,7 +62,7 @@ export async function readEligibilityQuestion(body: Record<string, unknown>, ctx
   if (!insurer?.eligibility) {
     throw gatewayError('eligibility-not-offered', `${insurer?.name ?? 'This insurer'} does not offer eligibility checks through the gateway`, `${root}.insurer`);
   }
-  const member = memberOf(request, index, insurer.eligibility.memberSystem);
+  const member = memberOf(partiesOf(request), index, insurer.eligibility.memberSystem);
   if (!member) {
     throw gatewayError('member-identifier-missing',
       `The patient has no member number of ${insurer.name} (an identifier of system ${insurer.eligibility.memberSystem} on the Patient or the Coverage)`, `${root}.patient`);
@@ -76,7 +76,7 @@ export async function readEligibilityQuestion(body: Record<string, unknown>, ctx
  */
 export function storedQuestion(bundle: Bundle, providerId: string, insurer: Participant & { eligibility: EligibilitySettings }, today: string): EligibilityQuestion {
   const request = bundle.entry![0]!.resource as CoverageEligibilityRequest;
-  const member = memberOf(request, new BundleIndex(bundle.entry ?? []), insurer.eligibility.memberSystem);
+  const member = memberOf(partiesOf(request), new BundleIndex(bundle.entry ?? []), insurer.eligibility.memberSystem);
   if (!member) throw new Error('a stored eligibility request without a member number');
   return { ...questionParts(request, today), bundle, request, providerId, insurer, member, warnings: [] };
 }
@@ -104,19 +104,29 @@ function shapeOf(body: Record<string, unknown>, maxEntries: number): { bundle: B
   return { bundle: body as unknown as Bundle, root: ROOT, expression: 'Bundle' };
 }
 
+/** The Coverages and the Patient a request names, where its member number may be. */
+function partiesOf(request: CoverageEligibilityRequest): MemberParties {
+  return { coverages: (request.insurance ?? []).map((i) => i.coverage), patient: request.patient };
+}
+
+/** Where a member number may be: the Coverages named, then the Patient. */
+export interface MemberParties {
+  readonly coverages: ReadonlyArray<Reference | undefined>;
+  readonly patient?: Reference;
+}
+
 /**
- * The member number: an identifier of the member system on a Coverage the request names, else on the
- * Patient (in the bundle, or the reference's own identifier).
+ * The member number: an identifier of the member system on a Coverage named (in the bundle, or the
+ * reference's own identifier), else on the Patient.
  */
-export function memberOf(request: Pick<CoverageEligibilityRequest, 'insurance' | 'patient'>, index: BundleIndex, system: string): MemberIdentifier | undefined {
+export function memberOf(parties: MemberParties, index: BundleIndex, system: string): MemberIdentifier | undefined {
   const pick = (identifiers: unknown): MemberIdentifier | undefined => {
     const value = identifierValue(Array.isArray(identifiers) ? identifiers : identifiers ? [identifiers] : undefined, system);
     return value ? { system, value } : undefined;
   };
-  for (const insurance of request.insurance ?? []) {
-    const coverage = index.resolve(insurance.coverage, 'Coverage')?.resource;
-    const found = pick(coverage?.identifier) ?? pick(insurance.coverage?.identifier);
+  for (const reference of parties.coverages) {
+    const found = pick(index.resolve(reference, 'Coverage')?.resource.identifier) ?? pick(reference?.identifier);
     if (found) return found;
   }
-  return pick(index.resolve(request.patient, 'Patient')?.resource.identifier) ?? pick(request.patient?.identifier);
+  return pick(index.resolve(parties.patient, 'Patient')?.resource.identifier) ?? pick(parties.patient?.identifier);
 }

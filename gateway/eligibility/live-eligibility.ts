@@ -53,7 +53,7 @@ export class LiveEligibility {
    * What the insurer says about the question's member, from the cache or the insurer.
    * @throws InsurerUnavailable when the circuit is open, or the insurer fails (timeout, 5xx, garbage).
    */
-  async ask(question: EligibilityQuestion, idempotencyKey: string, signal?: AbortSignal): Promise<LiveFinding> {
+  async ask(question: EligibilityQuestion, idempotencyKey: string): Promise<LiveFinding> {
     const { insurer } = question;
     const settings = insurer.eligibility;
     const method = settings.liveMethod ?? LIVE_DEFAULTS.liveMethod;
@@ -71,10 +71,9 @@ export class LiveEligibility {
     try {
       const adapter = this.deps.adapters.get(insurer.adapter);
       if (!adapter.checkEligibility) throw new Error(`the ${adapter.name} adapter cannot check eligibility live`);
-      const timeout = AbortSignal.timeout(settings.timeoutMs ?? LIVE_DEFAULTS.timeoutMs);
       const answer = await adapter.checkEligibility({
         insurerId: insurer.id, settings: insurer.adapterSettings, method, bundle: question.bundle, member: question.member,
-        idempotencyKey, signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        idempotencyKey, signal: AbortSignal.timeout(settings.timeoutMs ?? LIVE_DEFAULTS.timeoutMs),
       });
       finding = findingFrom(answer, question);
     } catch (err) {

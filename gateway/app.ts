@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(validateRouter({ conformance: deps.conformance, registry: deps.registry, idempotency, defaultLanguage: deps.config.defaultLanguage, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(participantsRouter({
     registry: deps.registry, clients: deps.clients, idempotency, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
-    checkAdapter: (name, settings, eligibility) => deps.adapters.check(name, settings, eligibility),
+    checkAdapter: (registration) => deps.adapters.check(registration),
     checkPacks: (schedule) => {
       const unknown = deps.conformance.catalogue.unknownEntries(schedule);
       if (unknown.length > 0) {

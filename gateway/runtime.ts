@@ -25,7 +25,7 @@ import { EncryptionKey } from './auth/payload-encryption.js';
 import { ClaimRepository } from './claims/claim-repository.js';
 import { ClaimService } from './claims/claim-service.js';
 import { Conformance } from './validation/conformance.js';
-import type { EligibilitySettings } from './eligibility/settings.js';
+import type { InsurerRegistration } from '../mappings/index.js';
 import { ParticipantLimits } from './http/participant-limits.js';
 import { conformanceValidator, countingFailures, type ResourceValidator } from './validation/validators.js';
 import { createApp } from './app.js';
@@ -33,12 +33,13 @@ import { countEligibilityCache, countValidationFailure, gatewayMetrics } from '.
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
 import { syncRegistry } from '../workers/registry-sync.js';
-import { CALLBACK_QUEUE, ELIGIBILITY_QUEUE, REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
+import { CALLBACK_QUEUE, ELIGIBILITY_QUEUE, INSURER_POLL_QUEUE, REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
 import { EligibilityRepository } from './eligibility/eligibility-repository.js';
 import { EligibilityService } from './eligibility/eligibility-service.js';
 import { LiveEligibility } from './eligibility/live-eligibility.js';
 import { MemberStore } from './eligibility/member-store.js';
 import { claimEligibilityIssues } from './eligibility/claim-eligibility.js';
+import { claimMappingIssues } from './claims/claim-mapping.js';
 import { DELIVERY_BACKOFF_TYPE } from '../workers/claim-delivery.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 
@@ -112,8 +113,9 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor, budgetMs: config.eligibility.budgetMs,
     });
     const service = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor,
-      checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }) });
-    const seed = { registry, clients, checkAdapter: (name: string | undefined, settings: Record<string, unknown>, eligibility?: EligibilitySettings) => adapters.check(name, settings, eligibility) };
+      checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }),
+      checkMapping: (accepted) => claimMappingIssues(accepted, adapters) });
+    const seed = { registry, clients, checkAdapter: (registration: InsurerRegistration) => adapters.check(registration) };
     if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
 
     let url: string | undefined;
@@ -163,7 +165,7 @@ function jobOptions(config: Config, queue: string) {
     const { attempts, backoffMs } = config.eligibility;
     return { attempts, backoff: { type: 'exponential' as const, delay: backoffMs }, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
   }
-  if (queue === REGISTRY_SYNC_QUEUE) return { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
+  if (queue === REGISTRY_SYNC_QUEUE || queue === INSURER_POLL_QUEUE) return { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
   const callbacks = queue === CALLBACK_QUEUE;
   const policy = callbacks ? config.callbacks : config.delivery;
   return {

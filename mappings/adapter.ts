@@ -19,10 +19,36 @@ export interface ClaimDelivery {
 
 /** What the insurer said. */
 export type DeliveryResult =
-  /** A ClaimResponse: adjudicated at once (complete, partial, error) or taken for later (queued). */
-  | { readonly kind: 'answered'; readonly claimResponse: ClaimResponse }
+  /**
+   * A ClaimResponse: adjudicated at once (complete, partial, error) or taken for later (queued).
+   * insurerReference is the insurer's own id for the claim (openIMIS's claim uuid, an IPM's file
+   * number), kept on the claim and handed back when the claim is polled.
+   */
+  | { readonly kind: 'answered'; readonly claimResponse: ClaimResponse; readonly insurerReference?: string }
   /** A final refusal (4xx): retrying cannot help. */
   | { readonly kind: 'refused'; readonly httpStatus: number; readonly outcome: OperationOutcome };
+
+/**
+ * Something in a claim the insurer's format cannot carry: an element it does not take, a required value
+ * missing, a code it has no equivalent for, a value its format refuses. Never dropped silently: reported
+ * to the provider as a coded issue (422 at submission, or an "error" ClaimResponse at delivery).
+ */
+export interface MappingIssue {
+  readonly code: MappingIssueCode;
+  /** FHIRPath of the element, from the resource that holds it (Claim.item[1].modifier, Patient.identifier). */
+  readonly expression: string;
+  readonly message: string;
+}
+
+export type MappingIssueCode = 'mapping-unsupported-element' | 'mapping-required-missing' | 'mapping-code-unmapped' | 'mapping-value-invalid';
+
+/** A claim the insurer's format cannot carry; retrying cannot help. */
+export class MappingError extends Error {
+  constructor(readonly issues: readonly MappingIssue[]) {
+    super(`the claim cannot be put in the insurer's format: ${issues.map((i) => `${i.expression}: ${i.message}`).join('; ')}`);
+    this.name = 'MappingError';
+  }
+}
 
 /** A failure worth retrying: network errors, timeouts, 5xx, 429, unreadable answers. */
 export class TransientDeliveryError extends Error {
@@ -35,10 +61,34 @@ export class TransientDeliveryError extends Error {
 /** An adapter for one insurer dialect. */
 export interface InsurerAdapter {
   readonly name: string;
+  /**
+   * The insurer never notifies the gateway of its answers (openIMIS, reply files): the gateway asks, on
+   * a repeatable job every delivery.pollIntervalSeconds, which the registration must then give.
+   */
+  readonly answersByPolling?: boolean;
   /** Checks an insurer's settings when it is registered; throws with a readable message. */
   checkSettings(settings: Readonly<Record<string, unknown>>): void;
-  /** Sends a claim; throws TransientDeliveryError for what may succeed later. */
+  /**
+   * What of this claim the insurer's format cannot carry (empty: it can carry all of it). Run when the
+   * provider submits, so the provider hears of it at once (422); adapters that take FHIR as is omit it.
+   */
+  checkClaim?(check: ClaimCheck): Promise<readonly MappingIssue[]>;
+  /**
+   * Sends a claim; throws TransientDeliveryError for what may succeed later, MappingError for a claim
+   * the insurer's format cannot carry.
+   */
   submitClaim(delivery: ClaimDelivery): Promise<DeliveryResult>;
+  /**
+   * Sends the claims submitClaim set aside for the insurer's next batch (a batch file dropped in its
+   * folder); returns how many went. Adapters of insurers that take claims one by one omit it.
+   */
+  sendBatch?(query: InsurerQuery): Promise<number>;
+  /**
+   * The answers the insurer left for the gateway since the last call (reply files in its folder): each
+   * names its claim. The gateway records them, then calls acknowledge() so they are not read again; a
+   * reply read twice is recorded once. Adapters whose insurer is asked claim by claim omit it.
+   */
+  fetchPendingResponses?(query: InsurerQuery): Promise<PendingResponses>;
   /**
    * The insurer's latest ClaimResponse to a claim it took, if it has one: how pended claims are polled
    * when the insurer's own notification does not arrive. Adapters whose insurer cannot be asked omit it.
@@ -99,5 +149,33 @@ export interface ClaimQuery {
   readonly claimId: string;
   readonly insurerId: string;
   readonly settings: Readonly<Record<string, unknown>>;
+  /** The claim bundle as delivered: what the insurer's answer is mapped back onto. */
+  readonly bundle: Bundle;
+  /** The insurer's own id for the claim, when its answer to the delivery gave one. */
+  readonly insurerReference?: string;
   readonly signal?: AbortSignal;
+}
+
+/** A claim the gateway checks before it accepts it. */
+export interface ClaimCheck {
+  readonly insurerId: string;
+  readonly providerId: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly bundle: Bundle;
+}
+
+/** One insurer, for the work an adapter does per insurer rather than per claim. */
+export interface InsurerQuery {
+  readonly insurerId: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
+}
+
+/** Answers an insurer left for the gateway. */
+export interface PendingResponses {
+  readonly answers: ReadonlyArray<{ readonly claimId: string; readonly claimResponse: ClaimResponse; readonly source: string }>;
+  /** What could not be read (a malformed reply file, a line for no claim): for operators, with where it was. */
+  readonly problems: ReadonlyArray<{ readonly source: string; readonly message: string }>;
+  /** Marks what was read as handled (moves reply files aside). */
+  acknowledge(): Promise<void>;
 }

@@ -3,7 +3,16 @@
  */
 import type { InsurerAdapter } from './adapter.js';
 import type { EligibilitySettings } from '../gateway/eligibility/settings.js';
+import type { DeliverySettings } from '../gateway/participants/registry.js';
 import { fhirAdapter } from './fhir-generic/adapter.js';
+
+/** What of an insurer's registration its adapter has a say on. */
+export interface InsurerRegistration {
+  readonly adapter?: string;
+  readonly adapterSettings?: Readonly<Record<string, unknown>>;
+  readonly eligibility?: EligibilitySettings;
+  readonly delivery?: DeliverySettings;
+}
 
 /** Adapters by name. */
 export class AdapterRegistry {
@@ -20,10 +29,14 @@ export class AdapterRegistry {
     return adapter;
   }
 
-  /** Checks an insurer's registration: its adapter, the adapter's settings, and what its eligibility settings ask of it. */
-  check(name: string | undefined, settings: Readonly<Record<string, unknown>>, eligibility?: EligibilitySettings): void {
-    const adapter = this.get(name);
-    adapter.checkSettings(settings);
+  /** Checks an insurer's registration: its adapter, the adapter's settings, and what its eligibility and delivery settings ask of it. */
+  check(registration: InsurerRegistration): void {
+    const { eligibility, delivery } = registration;
+    const adapter = this.get(registration.adapter);
+    adapter.checkSettings(registration.adapterSettings ?? {});
+    if (adapter.answersByPolling && !delivery?.pollIntervalSeconds) {
+      throw new Error(`the ${adapter.name} adapter's insurer never notifies the gateway: set delivery.pollIntervalSeconds (how often to ask it for answers)`);
+    }
     if (eligibility?.mode === 'live' && !adapter.checkEligibility) {
       throw new Error(`the ${adapter.name} adapter cannot ask the insurer live: set eligibility.mode to "synced" and import its roster`);
     }

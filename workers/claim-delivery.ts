@@ -19,12 +19,14 @@ import type { ClaimResponse, OperationOutcome } from '@medplum/fhirtypes';
 import type { ClaimRepository, ClaimRecord } from '../gateway/claims/claim-repository.js';
 import { claimOf, type ClaimService } from '../gateway/claims/claim-service.js';
 import { deliveryErrorResponse } from '../gateway/claims/gateway-responses.js';
+import { mappingOutcomeIssue } from '../gateway/claims/claim-mapping.js';
+import { outcome } from '../gateway/fhir/outcomes.js';
 import { DELIVERABLE } from '../gateway/claims/claim-status.js';
 import type { Logger } from '../gateway/logger.js';
 import type { Participant, ParticipantRegistry } from '../gateway/participants/registry.js';
 import { InsurerCircuit, type CircuitOptions } from './insurer-circuit.js';
 import type { RedisHandle } from '../gateway/queue/redis.js';
-import { TransientDeliveryError, type DeliveryResult } from '../mappings/adapter.js';
+import { MappingError, TransientDeliveryError, type DeliveryResult } from '../mappings/adapter.js';
 import type { AdapterRegistry } from '../mappings/index.js';
 import { deliveryQueueName, type DeliveryJobData } from './jobs.js';
 
@@ -66,6 +68,13 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
       claimId: claim.id, bundle, idempotencyKey: claim.id, insurerId: claim.insurerId, settings: insurer.adapterSettings,
     });
   } catch (err) {
+    if (err instanceof MappingError) {
+      // The claim cannot be put in the insurer's format (its settings or mapping changed since the
+      // submission check): final, and the provider is told what, as coded issues.
+      await deps.service.recordInsurerAnswer(claim, mappingFailedResponse(claim, err));
+      deps.logger.warn({ claimId: claim.id, insurer: claim.insurerId, issues: err.issues.map((i) => i.code) }, 'claim cannot be mapped to the insurer format');
+      return `mapping failed: ${err.issues.length} issue(s)`;
+    }
     const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const message = err instanceof Error ? err.message : String(err);
     await deps.service.recordDeliveryFailure(claim, message, final);
@@ -78,7 +87,7 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
   }
   if (gate?.circuit.succeeded()) deps.logger.info({ insurer: claim.insurerId }, 'circuit closed: the insurer answers again');
   const answer = result.kind === 'answered' ? result.claimResponse : refusalResponse(claim, result.httpStatus, result.outcome);
-  await deps.service.recordInsurerAnswer(claim, answer);
+  await deps.service.recordInsurerAnswer(claim, answer, result.kind === 'answered' ? result.insurerReference : undefined);
   return result.kind === 'answered' ? `answered: ${answer.outcome ?? 'unknown'}` : `refused: HTTP ${result.httpStatus}`;
 }
 
@@ -90,6 +99,16 @@ function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: Operat
     disposition: `The insurer refused the claim (HTTP ${httpStatus})${texts.length ? `: ${texts.join('; ')}` : ''}`,
     text: 'The insurer refused the claim; see the contained OperationOutcome (#insurer-outcome)',
     contained: { ...outcome, id: 'insurer-outcome' },
+  });
+}
+
+/** The ClaimResponse that tells a provider its claim could not be put in the insurer's format, and why. */
+function mappingFailedResponse(claim: ClaimRecord, err: MappingError): ClaimResponse {
+  return deliveryErrorResponse(randomUUID(), claimOf(claim), { providerId: claim.providerId, insurerId: claim.insurerId }, {
+    code: 'mapping-failed',
+    disposition: `The claim cannot be sent in the insurer's format: ${err.issues.map((i) => i.message).join('; ')}`,
+    text: 'The claim cannot be put in the insurer\'s format; see the contained OperationOutcome (#mapping-outcome)',
+    contained: { ...outcome(err.issues.map(mappingOutcomeIssue)), id: 'mapping-outcome' },
   });
 }
 

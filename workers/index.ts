@@ -1,7 +1,8 @@
 /**
  * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
  * a refresh interval), the provider-callback worker, the eligibility check and registry sync workers
- * (with each synced insurer's repeatable sync job), the outbox relay, the delivery sweeper and the
+ * (with each synced insurer's repeatable sync job), the insurer poll worker (with a repeatable poll job
+ * for each insurer that never notifies), the outbox relay, the delivery sweeper and the
  * claim watch (stuck claims, polling of pended claims) and the retention purge.
  */
 import type { Worker } from 'bullmq';
@@ -18,7 +19,9 @@ import { IdempotencyStore } from '../gateway/http/idempotency.js';
 import type { CircuitOptions } from './insurer-circuit.js';
 import type { EligibilityService } from '../gateway/eligibility/eligibility-service.js';
 import { startEligibilityWorker } from './eligibility-check.js';
-import { scheduleRegistrySyncs, startRegistrySyncWorker } from './registry-sync.js';
+import { REGISTRY_SYNC_SCHEDULE, startRegistrySyncWorker } from './registry-sync.js';
+import { INSURER_POLL_SCHEDULE, startInsurerPollWorker } from './insurer-poll.js';
+import { scheduleInsurerJobs } from './job-schedules.js';
 
 const INSURER_REFRESH_MS = 30_000;
 
@@ -47,11 +50,13 @@ export interface WorkerHost {
 export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   const delivery = new Map<string, Worker>();
   const syncSchedules = new Map<string, number | null>();
+  const pollSchedules = new Map<string, number | null>();
   const refresh = async () => {
     for (const insurer of await deps.registry.insurers()) {
       if (!delivery.has(insurer.id)) delivery.set(insurer.id, startDeliveryWorker(insurer, deps));
     }
-    await scheduleRegistrySyncs(deps, syncSchedules);
+    await scheduleInsurerJobs(deps, REGISTRY_SYNC_SCHEDULE, syncSchedules);
+    await scheduleInsurerJobs(deps, INSURER_POLL_SCHEDULE, pollSchedules);
   };
   await refresh();
   const timer = setInterval(() => {
@@ -61,6 +66,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   const callbacks = startCallbackWorker(deps);
   const eligibilityChecks = startEligibilityWorker(deps);
   const registrySyncs = startRegistrySyncWorker(deps);
+  const insurerPolls = startInsurerPollWorker(deps);
   deps.outbox.start(deps.relayIntervalMs);
   // Sweep a few times per threshold, never more often than the relay runs.
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
@@ -77,7 +83,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
       await stopSweeper();
       await stopWatch();
       await stopRetention();
-      await Promise.allSettled([...delivery.values(), callbacks, eligibilityChecks, registrySyncs].map((w) => w.close()));
+      await Promise.allSettled([...delivery.values(), callbacks, eligibilityChecks, registrySyncs, insurerPolls].map((w) => w.close()));
     })()),
   };
 }

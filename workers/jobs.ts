@@ -63,3 +63,11 @@ export function eligibilityCheckJob(eligibilityRequestId: string, delayMs: numbe
 export function eligibilityPushJob(eligibilityRequestId: string): OutboxMessage {
   return { queue: CALLBACK_QUEUE, jobName: 'push-eligibility-response', jobId: `push-eligibility-${eligibilityRequestId}`, payload: { eligibilityRequestId } };
 }
+
+/** Queue of the polls of insurers that never notify (one repeatable job per insurer). */
+export const INSURER_POLL_QUEUE = 'insurer-polls';
+
+/** Data of an insurer poll job. */
+export interface InsurerPollJobData {
+  readonly insurerId: string;
+}

@@ -18,11 +18,11 @@ import type { Database } from '../gateway/store/database.js';
 import type { Logger } from '../gateway/logger.js';
 import type { ParticipantRegistry } from '../gateway/participants/registry.js';
 import type { RedisHandle } from '../gateway/queue/redis.js';
-import type { QueueRegistry } from '../gateway/queue/queues.js';
 import { MemberStore, type RegistryCoverage } from '../gateway/eligibility/member-store.js';
 import { CoverageRejected, identifierValue, registryCoverageOf } from '../gateway/eligibility/fhir-coverage.js';
 import type { AdapterRegistry } from '../mappings/index.js';
 import { REGISTRY_SYNC_QUEUE, type RegistrySyncJobData } from './jobs.js';
+import type { InsurerSchedule } from './job-schedules.js';
 
 const PAGE_SIZE = 500;
 
@@ -91,26 +91,12 @@ function latestPerCoverage(rows: readonly RegistryCoverage[]): RegistryCoverage[
   return [...new Map(rows.map((r) => [r.coverageId, r])).values()];
 }
 
-/**
- * Keeps one repeatable sync job per insurer that asks for one (every syncIntervalMinutes), and none
- * for the others. Called at start and at each refresh of the insurer list; known holds what this
- * process last scheduled, so Redis is written only when an insurer's settings changed.
- */
-export async function scheduleRegistrySyncs(
-  deps: { registry: ParticipantRegistry; queues: QueueRegistry }, known: Map<string, number | null> = new Map(),
-): Promise<void> {
-  for (const insurer of await deps.registry.insurers()) {
-    const minutes = (insurer.status === 'active' && insurer.eligibility?.mode === 'synced' ? insurer.eligibility.syncIntervalMinutes : undefined) ?? null;
-    if (known.get(insurer.id) === minutes) continue;
-    const queue = deps.queues.get(REGISTRY_SYNC_QUEUE);
-    if (minutes) {
-      await queue.upsertJobScheduler(`sync-${insurer.id}`, { every: minutes * 60_000 }, { name: 'sync-registry', data: { insurerId: insurer.id } });
-    } else {
-      await queue.removeJobScheduler(`sync-${insurer.id}`);
-    }
-    known.set(insurer.id, minutes);
-  }
-}
+/** One repeatable sync job per insurer whose synced registry gives syncIntervalMinutes (see job-schedules.ts). */
+export const REGISTRY_SYNC_SCHEDULE: InsurerSchedule = {
+  queue: REGISTRY_SYNC_QUEUE, prefix: 'sync', jobName: 'sync-registry',
+  intervalMs: (insurer) => (insurer.eligibility?.mode === 'synced' && insurer.eligibility.syncIntervalMinutes ? insurer.eligibility.syncIntervalMinutes * 60_000 : null),
+};
+
 
 /** Starts the registry sync worker (one sync at a time per process: they are bulk work). */
 export function startRegistrySyncWorker(deps: RegistrySyncDeps & { redis: RedisHandle; prefix: string }): Worker<RegistrySyncJobData> {

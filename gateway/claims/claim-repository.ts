@@ -25,6 +25,8 @@ export interface ClaimRecord {
   readonly lastError?: string;
   /** Set when the claim had no insurer answer past its insurer's deadline; cleared by an answer. */
   readonly stuckSince?: Date;
+  /** The insurer's own id for the claim, when its answer gave one. */
+  readonly insurerReference?: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -43,7 +45,7 @@ export interface ResponseRecord {
 interface ClaimRow {
   id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
   status: ClaimStatus; bundle: Bundle | null; purged_at: Date | null; accepted_response_id: string; attempts: number; replays: number;
-  last_error: string | null; stuck_since: Date | null;
+  last_error: string | null; stuck_since: Date | null; insurer_reference: string | null;
   created_at: Date; updated_at: Date;
 }
 interface ResponseRow {
@@ -176,9 +178,10 @@ export class ClaimRepository {
    */
   async recordInsurerResponse(
     claimId: string, response: ClaimResponse & { id: string }, contentHash: string, status: ClaimStatus,
-    jobs: (responseId: string) => OutboxMessage[],
+    jobs: (responseId: string) => OutboxMessage[], insurerReference?: string,
   ): Promise<{ record: ResponseRecord; created: boolean }> {
     return this.db.transaction(async (tx) => {
+      if (insurerReference) await tx.query('update claims set insurer_reference = $2 where id = $1', [claimId, insurerReference]);
       const inserted = await this.insertResponse(tx, claimId, 'insurer', contentHash, response);
       if (!inserted) {
         const { rows } = await tx.query<ResponseRow>(
@@ -222,15 +225,17 @@ export class ClaimRepository {
 
   /**
    * Takes up to limit pended claims not polled (or changed) for pollAfterMs, marking them polled now,
-   * so concurrent worker processes share them out.
+   * so concurrent worker processes share them out. insurers.only keeps one insurer's claims (its poll
+   * job); insurers.except leaves out those polled by their own job.
    */
-  async takePendedToPoll(pollAfterMs: number, limit: number): Promise<ClaimRecord[]> {
+  async takePendedToPoll(pollAfterMs: number, limit: number, insurers?: { only?: string; except?: readonly string[] }): Promise<ClaimRecord[]> {
     const { rows } = await this.db.query<ClaimRow>(
       `update claims set polled_at = now() where id in (
          select id from claims where status = 'pended'
            and coalesce(polled_at, updated_at) < now() - ($1::int * interval '1 millisecond')
+           and ($2::text is null or insurer_id = $2) and not (insurer_id = any($3::text[]))
          order by coalesce(polled_at, updated_at) limit ${Math.trunc(limit)} for update skip locked)
-       returning *`, [pollAfterMs]);
+       returning *`, [pollAfterMs, insurers?.only ?? null, [...(insurers?.except ?? [])]]);
     return rows.map(toClaim);
   }
 
@@ -313,7 +318,7 @@ function toClaim(row: ClaimRow): ClaimRecord {
     id: row.id, providerId: row.provider_id, insurerId: row.insurer_id, identifierSystem: row.identifier_system,
     identifierValue: row.identifier_value, status: row.status, bundle: row.bundle, acceptedResponseId: row.accepted_response_id,
     attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined,
-    stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined,
+    stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined, insurerReference: row.insurer_reference ?? undefined,
     purgedAt: row.purged_at ? new Date(row.purged_at) : undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
   };
 }

@@ -31,6 +31,8 @@ export interface ClaimServiceDeps {
   readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
   /** Eligibility of the claim's members (eligibility/claim-eligibility.ts): errors refuse the claim, warnings travel with it. */
   readonly checkEligibility?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
+  /** What of the claim the insurer's format cannot carry (its adapter's checkClaim): errors refuse the claim. */
+  readonly checkMapping?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
 }
 
 /** The answer to a submission. */
@@ -52,6 +54,8 @@ export class ClaimService {
     });
     const existing = await this.original(accepted);
     if (existing) return existing;
+    const mapping = this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [];
+    if (hasErrors(mapping)) throw invalid([...accepted.warnings, ...mapping]);
     const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
     if (hasErrors(eligibility)) throw invalid([...accepted.warnings, ...eligibility]);
     const warnings = [...accepted.warnings, ...eligibility];
@@ -87,7 +91,7 @@ export class ClaimService {
   }
 
   /** Stores an insurer's ClaimResponse for this claim and queues its push to the provider. */
-  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse): Promise<{ record: StoredResponse; created: boolean }> {
+  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse, insurerReference?: string): Promise<{ record: StoredResponse; created: boolean }> {
     const provider = await this.deps.registry.get(claim.providerId);
     const response: ClaimResponse & { id: string } = {
       ...answer,
@@ -99,7 +103,7 @@ export class ClaimService {
     const status = statusForOutcome(answer.outcome);
     const contentHash = createHash('sha256').update(JSON.stringify(answer)).digest('hex');
     const result = await this.deps.claims.recordInsurerResponse(claim.id, response, contentHash, status,
-      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []));
+      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []), insurerReference);
     if (result.created) {
       this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');
       if (provider?.callbackUrl) await this.deps.outbox.dispatch([callbackJob(result.record.id)]);

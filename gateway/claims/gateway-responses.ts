@@ -9,7 +9,7 @@ import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
 /** Code system of ClaimResponse.error codes written by the gateway (catalogued in docs/errors.md). */
 export const DELIVERY_ERROR_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/delivery-error';
 
-export type DeliveryErrorCode = 'insurer-refused' | 'delivery-failed';
+export type DeliveryErrorCode = 'insurer-refused' | 'delivery-failed' | 'mapping-failed';
 
 function base(id: string, claim: Claim, providerId: string, insurerId: string): ClaimResponse & { id: string } {
   return {

@@ -46,6 +46,10 @@ export const GATEWAY_ERRORS = {
   'member-unknown': 422,
   'coverage-not-in-force': 422,
   'eligibility-unverified': 202,
+  'mapping-unsupported-element': 422,
+  'mapping-required-missing': 422,
+  'mapping-code-unmapped': 422,
+  'mapping-value-invalid': 422,
   'insurer-unavailable': 503,
   'unavailable': 503,
   'internal': 500,
@@ -72,6 +76,8 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'not-found': 'not-found', 'purged': 'deleted', 'idempotency-in-flight': 'conflict', 'idempotency-mismatch': 'conflict', 'not-dead-letter': 'business-rule', 'participant-exists': 'duplicate', 'participant-invalid': 'invalid',
   'eligibility-not-offered': 'not-supported', 'member-identifier-missing': 'required', 'member-unknown': 'business-rule',
   'coverage-not-in-force': 'business-rule', 'eligibility-unverified': 'incomplete', 'insurer-unavailable': 'transient',
+  'mapping-unsupported-element': 'not-supported', 'mapping-required-missing': 'required', 'mapping-code-unmapped': 'code-invalid',
+  'mapping-value-invalid': 'value',
   'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
 };
 

@@ -5,7 +5,7 @@
  * checked strictly (participant-schema.ts): server-owned fields are refused, so mass assignment is
  * impossible. Secrets are never returned.
  */
-import type { EligibilitySettings } from '../eligibility/settings.js';
+import type { InsurerRegistration } from '../../mappings/index.js';
 import type { PackScheduleEntry } from '../validation/packs.js';
 import express from 'express';
 import type { z } from 'zod';
@@ -22,7 +22,7 @@ export interface ParticipantAdminDeps {
   readonly clients: ClientStore;
   readonly idempotency: IdempotencyStore;
   /** Throws when the adapter is unknown, its settings wrong, or it cannot serve the eligibility settings. */
-  readonly checkAdapter: (name: string | undefined, settings: Record<string, unknown>, eligibility?: EligibilitySettings) => void;
+  readonly checkAdapter: (registration: InsurerRegistration) => void;
   /** Throws when a profile pack schedule names a pack version the gateway does not publish. */
   readonly checkPacks: (schedule: readonly PackScheduleEntry[]) => void;
   readonly clientSecretsEnabled: boolean;
@@ -52,9 +52,9 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return parsed.data;
 }
 
-function checkAdapter(deps: ParticipantAdminDeps, adapter: string | undefined, settings: Record<string, unknown> | undefined, eligibility?: EligibilitySettings): void {
+function checkAdapter(deps: ParticipantAdminDeps, registration: InsurerRegistration): void {
   try {
-    deps.checkAdapter(adapter, settings ?? {}, eligibility);
+    deps.checkAdapter(registration);
   } catch (err) {
     throw gatewayError('participant-invalid', (err as Error).message, 'adapterSettings');
   }
@@ -92,7 +92,7 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
   router.post('/admin/participants', body, route(async (req) => {
     const input = parse(newParticipantSchema, req.body);
     if (await deps.registry.get(input.id)) throw gatewayError('participant-exists', `Participant ${input.id} already exists: update it with PUT /admin/participants/${input.id}`);
-    if (input.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings, input.eligibility);
+    if (input.kind === 'insurer') checkAdapter(deps, input);
     checkPacks(deps, input.profilePacks);
     await deps.registry.upsert({ ...input, status: 'active' });
     return answer(201, input.id, req);
@@ -101,7 +101,7 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
   router.put('/admin/participants/:id', body, route(async (req) => {
     const existing = await found(req.params.id!);
     const input = parse(participantUpdateSchema, req.body);
-    if (existing.kind === 'insurer') checkAdapter(deps, input.adapter, input.adapterSettings, input.eligibility);
+    if (existing.kind === 'insurer') checkAdapter(deps, input);
     if (existing.kind !== 'insurer' && input.eligibility) throw gatewayError('participant-invalid', 'only an insurer has eligibility settings', 'eligibility');
     checkPacks(deps, input.profilePacks);
     if (input.callbackUrl && !input.callbackSecret) throw gatewayError('participant-invalid', 'a callbackUrl needs a callbackSecret to sign pushes', 'callbackSecret');

@@ -41,6 +41,7 @@ const editable = {
     concurrency: z.number().int().min(1).max(1000).optional(),
     maxPerSecond: z.number().positive().max(10_000).optional(),
     answerDeadlineMinutes: z.number().positive().max(525_600).optional(),
+    pollIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
   }).optional(),
   /** Insurers: how their member registry is reached for eligibility (docs/eligibility.md); unset: not checked. */
   eligibility: eligibilitySettingsSchema.optional(),

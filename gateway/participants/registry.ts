@@ -56,6 +56,8 @@ export interface DeliverySettings {
   readonly maxPerSecond?: number;
   /** A claim without this insurer's answer after this long is flagged stuck (else ANSWER_DEADLINE_MS). */
   readonly answerDeadlineMinutes?: number;
+  /** How often a repeatable job asks the insurer for its answers (insurers that never notify: openIMIS, reply files). */
+  readonly pollIntervalSeconds?: number;
 }
 
 /** What an operator or a seed file gives to register a participant. */

@@ -8,7 +8,7 @@ import { problemsOf, seedSchema, type Seed } from './participant-schema.js';
 import type { ClientRegistration, ClientStore } from '../auth/clients.js';
 import { SCOPES_BY_KIND } from '../auth/tokens.js';
 import type { ParticipantRegistry } from './registry.js';
-import type { EligibilitySettings } from '../eligibility/settings.js';
+import type { InsurerRegistration } from '../../mappings/index.js';
 
 
 /**
@@ -30,9 +30,9 @@ export function readSeedFile(path: string, values: Readonly<Record<string, strin
 }
 
 /** Registers every participant and client of a seed. */
-export async function applySeed(seed: Seed, deps: { registry: ParticipantRegistry; clients: ClientStore; checkAdapter: (name: string | undefined, settings: Record<string, unknown>, eligibility?: EligibilitySettings) => void }): Promise<void> {
+export async function applySeed(seed: Seed, deps: { registry: ParticipantRegistry; clients: ClientStore; checkAdapter: (registration: InsurerRegistration) => void }): Promise<void> {
   for (const { clients, ...participant } of seed.participants) {
-    if (participant.kind === 'insurer') deps.checkAdapter(participant.adapter, participant.adapterSettings ?? {}, participant.eligibility);
+    if (participant.kind === 'insurer') deps.checkAdapter(participant);
     await deps.registry.upsert(participant);
     for (const client of clients) {
       await deps.clients.register({ ...client, jwks: client.jwks as ClientRegistration['jwks'], participantId: participant.id, scopes: client.scopes ?? SCOPES_BY_KIND[participant.kind] });

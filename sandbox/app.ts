@@ -5,6 +5,9 @@ import { pino, type Logger } from 'pino';
 import type { SandboxContext } from './context.js';
 import { controlRouter } from './control-routes.js';
 import { FaultInjector } from './fault-injection.js';
+import { BatchExchange } from './flat/batch-exchange.js';
+import { FlatState } from './flat/flat-state.js';
+import { ipmRouter } from './flat/ipm-routes.js';
 import { exportRouter } from './export-routes.js';
 import { errorHandler, JSON_MEDIA_TYPES, unknownRoute } from './fhir-http.js';
 import { DEFAULT_DELIVERY_POLICY, GatewayClient, type DeliveryPolicy } from './gateway-client.js';
@@ -13,6 +16,8 @@ import { insurerRouter } from './insurer-routes.js';
 import { PendedAnswers } from './pended-answers.js';
 import { ClaimAnswers } from './claim-answers.js';
 import { InsurerRegistry } from './registry.js';
+import { openImisRouter } from './openimis/routes.js';
+import { OpenImisState } from './openimis/state.js';
 import { defaultSeedFile, loadSeedFile, parseSeed, type SandboxSeed, type SandboxSeedInput } from './seed.js';
 import { SandboxStats } from './stats.js';
 
@@ -34,6 +39,10 @@ export interface SandboxAppOptions {
   readonly logger?: Logger;
   /** Retry policy for posting answers to the gateway; default 5 attempts, 500 ms doubling, 10 s timeout. */
   readonly delivery?: Partial<DeliveryPolicy>;
+  /** Folder of the CSV batch exchange (<batchDir>/<insurerId>/claims/ and replies/); unset = the exchange is off. */
+  readonly batchDir?: string;
+  /** How often the batch exchange looks for claim files; default 1000 ms. */
+  readonly batchPollMs?: number;
 }
 
 /** A built sandbox app, not yet listening. */
@@ -84,6 +93,8 @@ function createContext(options: SandboxAppOptions, closing: AbortController): Sa
     faults: new FaultInjector(),
     idempotency: new IdempotencyStore(),
     closing: closing.signal,
+    flat: new FlatState({ pendDelayMs: options.pendDelayMs ?? 2000, batch: Boolean(options.batchDir), logger }),
+    openimis: new OpenImisState(),
   };
 }
 
@@ -110,6 +121,8 @@ export function createSandboxApp(options: SandboxAppOptions = {}): SandboxApp {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(context.logger));
+  // Before the FHIR body parser: the IPM JSON API reads its own bodies and words its own errors.
+  app.use('/:insurerId/ipm/v1', ipmRouter(context));
   app.use(express.json({ type: JSON_MEDIA_TYPES, limit: '2mb' }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -119,14 +132,20 @@ export function createSandboxApp(options: SandboxAppOptions = {}): SandboxApp {
   }
   app.use('/:insurerId/fhir', insurerRouter(context));
   app.use('/:insurerId/export', exportRouter(context));
+  app.use('/:insurerId/api/api_fhir_r4', openImisRouter(context));
   app.use(unknownRoute);
   app.use(errorHandler(context.logger));
+  // Last: a batch folder that cannot be created stops start-up before any timer runs.
+  const batch = options.batchDir ? new BatchExchange(context, { dir: options.batchDir, pollMs: options.batchPollMs ?? 1000 }) : undefined;
+  batch?.start();
   return {
     app,
     context,
     close: async () => {
       closing.abort();
       await context.pended.close();
+      await context.flat.close();
+      await batch?.close();
     },
   };
 }

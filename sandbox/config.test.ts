@@ -8,6 +8,7 @@ describe('sandbox configuration', () => {
       gatewayUrl: 'http://127.0.0.1:8080',
       pendDelayMs: 2000,
       control: false,
+      batchPollMs: 1000,
       logLevel: 'info',
     });
   });
@@ -19,11 +20,22 @@ describe('sandbox configuration', () => {
       SANDBOX_SEED_FILE: '/tmp/seed.json',
       SANDBOX_PEND_DELAY_MS: '50',
       SANDBOX_CONTROL: 'true',
+      SANDBOX_BATCH_DIR: '/srv/batches',
+      SANDBOX_BATCH_POLL_MS: '250',
     });
-    expect(config).toMatchObject({ port: 9090, gatewayUrl: 'http://gateway:8080', seedFile: '/tmp/seed.json', pendDelayMs: 50, control: true });
+    expect(config).toMatchObject({
+      port: 9090,
+      gatewayUrl: 'http://gateway:8080',
+      seedFile: '/tmp/seed.json',
+      pendDelayMs: 50,
+      control: true,
+      batchDir: '/srv/batches',
+      batchPollMs: 250,
+    });
   });
 
   test('refuses invalid values, naming each variable', () => {
     expect(() => readSandboxConfig({ SANDBOX_PORT: 'eighty', SANDBOX_GATEWAY_URL: 'not a url' })).toThrow(/SANDBOX_PORT[\s\S]*SANDBOX_GATEWAY_URL/);
+    expect(() => readSandboxConfig({ SANDBOX_BATCH_POLL_MS: '0' })).toThrow(/SANDBOX_BATCH_POLL_MS/);
   });
 });

@@ -10,6 +10,9 @@ const envSchema = z.object({
   SANDBOX_PEND_DELAY_MS: z.coerce.number().int().min(0).max(86_400_000).default(2000),
   /** "true" mounts the /_control API (fault injection, stats, reset). */
   SANDBOX_CONTROL: z.enum(['true', 'false']).default('false'),
+  /** Folder of the CSV batch exchange; unset = the exchange is off. */
+  SANDBOX_BATCH_DIR: z.string().min(1).optional(),
+  SANDBOX_BATCH_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -21,6 +24,8 @@ export interface SandboxConfig {
   readonly seedFile?: string;
   readonly pendDelayMs: number;
   readonly control: boolean;
+  readonly batchDir?: string;
+  readonly batchPollMs: number;
   readonly logLevel: string;
 }
 
@@ -43,6 +48,8 @@ export function readSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     ...(e.SANDBOX_SEED_FILE ? { seedFile: e.SANDBOX_SEED_FILE } : {}),
     pendDelayMs: e.SANDBOX_PEND_DELAY_MS,
     control: e.SANDBOX_CONTROL === 'true',
+    ...(e.SANDBOX_BATCH_DIR ? { batchDir: e.SANDBOX_BATCH_DIR } : {}),
+    batchPollMs: e.SANDBOX_BATCH_POLL_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,7 +4,9 @@
 import type { Logger } from 'pino';
 import type { ClaimAnswers } from './claim-answers.js';
 import type { FaultInjector } from './fault-injection.js';
+import type { FlatState } from './flat/flat-state.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { OpenImisState } from './openimis/state.js';
 import type { PendedAnswers } from './pended-answers.js';
 import type { InsurerRegistry } from './registry.js';
 import type { SandboxStats } from './stats.js';
@@ -25,4 +27,8 @@ export interface SandboxContext {
   readonly answers: ClaimAnswers;
   /** Aborted when the sandbox closes, to cut injected hangs short. */
   readonly closing: AbortSignal;
+  /** IPM answers, pended IPM claims and batch file counters of the flat-format faces (sandbox/flat/). */
+  readonly flat: FlatState;
+  /** Tokens and claims of the openIMIS face (sandbox/openimis/). */
+  readonly openimis: OpenImisState;
 }

@@ -3,7 +3,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from './context.js';
-import { FAULT_OPERATIONS } from './fault-injection.js';
+import { FAULT_OPERATIONS, FAULT_REPLIES } from './fault-injection.js';
 import { sendFhir } from './fhir-http.js';
 import { errorIssue, outcomeAnswer } from './outcomes.js';
 
@@ -17,7 +17,11 @@ const faultSchema = z.strictObject({
   count: z.number().int().min(1).max(100_000).default(1),
   hangMs: waitMs.optional(),
   delayMs: waitMs.optional(),
-});
+  // A corrupted 200 reply: only the IPM JSON API has a format to corrupt, and a status would replace it.
+  reply: z.enum(FAULT_REPLIES).optional(),
+})
+  .refine((f) => f.reply === undefined || f.operation === 'ipm/claims', { message: 'reply needs operation "ipm/claims"', path: ['reply'] })
+  .refine((f) => f.reply === undefined || f.status === undefined, { message: 'give reply or status, not both', path: ['reply'] });
 
 const memberSchema = z.strictObject({
   insurer: z.string().min(1),
@@ -56,8 +60,13 @@ export function controlRouter(ctx: SandboxContext): Router {
     ctx.answers.postPended = enabled;
     res.json({ enabled });
   });
+  // Every openIMIS token issued so far stops working: the next request with one gets 401.
+  router.post('/openimis/revoke-tokens', (_req: Request, res: Response) => {
+    ctx.openimis.tokens.revokeAll();
+    res.status(204).end();
+  });
   router.get('/stats', (_req: Request, res: Response) => {
-    res.json(ctx.stats.snapshot());
+    res.json({ ...ctx.stats.snapshot(), ...ctx.flat.stats() });
   });
   router.post('/reset', (_req: Request, res: Response) => {
     ctx.stats.reset();
@@ -65,6 +74,8 @@ export function controlRouter(ctx: SandboxContext): Router {
     ctx.idempotency.clear();
     ctx.answers.clear();
     ctx.registry.overlay.clear();
+    ctx.flat.reset();
+    ctx.openimis.claims.clear();
     res.status(204).end();
   });
   return router;
@@ -81,9 +92,9 @@ function addFault(ctx: SandboxContext, req: Request, res: Response): void {
     invalidBody(res, parsed.error, 'fault');
     return;
   }
-  const { insurer, operation, count, hangMs, delayMs } = parsed.data;
-  // 503 unless the rule only slows the insurer down (delayMs alone answers normally).
-  const status = parsed.data.status ?? (delayMs === undefined ? 503 : undefined);
+  const { insurer, operation, count, hangMs, delayMs, reply } = parsed.data;
+  // 503 unless the rule only slows the insurer down (delayMs alone answers normally) or corrupts its reply.
+  const status = parsed.data.status ?? (delayMs === undefined && reply === undefined ? 503 : undefined);
   ctx.faults.add({
     count,
     ...(insurer ? { insurer } : {}),
@@ -91,6 +102,7 @@ function addFault(ctx: SandboxContext, req: Request, res: Response): void {
     ...(status === undefined ? {} : { status }),
     ...(hangMs === undefined ? {} : { hangMs }),
     ...(delayMs === undefined ? {} : { delayMs }),
+    ...(reply === undefined ? {} : { reply }),
   });
   res.status(201).json({ faults: ctx.faults.list() });
 }

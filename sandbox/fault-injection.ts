@@ -3,10 +3,18 @@
 // timeouts and budgets can be exercised for real.
 
 /** Routes a fault rule can target. */
-export const FAULT_OPERATIONS = ['Claim/$submit', 'CoverageEligibilityRequest/$submit', 'Coverage'] as const;
+export const FAULT_OPERATIONS = ['Claim/$submit', 'CoverageEligibilityRequest/$submit', 'Coverage', 'ipm/claims'] as const;
 
-/** A route a fault rule can target: one of the $submit operations, or the Coverage search. */
+/** A route a fault rule can target: one of the $submit operations, the Coverage search, or the IPM API's claims (POST and GET). */
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
+
+/** The routes a rule without an operation applies to: the FHIR $submit routes, as before other routes had faults. */
+const DEFAULT_OPERATIONS: readonly FaultOperation[] = ['Claim/$submit', 'CoverageEligibilityRequest/$submit'];
+
+/** Ways the IPM JSON API's 200 reply can be corrupted (operation 'ipm/claims' only). */
+export const FAULT_REPLIES = ['unparseable', 'missing-fields', 'unknown-claim'] as const;
+
+export type FaultReply = (typeof FAULT_REPLIES)[number];
 
 /** One fault rule as set through POST /_control/faults. */
 export interface FaultRule {
@@ -22,6 +30,8 @@ export interface FaultRule {
   readonly hangMs?: number;
   /** Delay before the answer, added to hangMs; alone, the request is then handled normally. */
   readonly delayMs?: number;
+  /** Handle the request normally, then corrupt the 200 reply this way (IPM JSON API only). */
+  readonly reply?: FaultReply;
 }
 
 function applies(rule: FaultRule, insurerId: string, operation: FaultOperation): boolean {
@@ -29,7 +39,7 @@ function applies(rule: FaultRule, insurerId: string, operation: FaultOperation):
     return false;
   }
   // Rules without an operation keep their meaning from before the Coverage search existed.
-  return rule.operation === undefined ? operation !== 'Coverage' : rule.operation === operation;
+  return rule.operation === undefined ? DEFAULT_OPERATIONS.includes(operation) : rule.operation === operation;
 }
 
 /** The active fault rules of one sandbox server, used first-in first-out. */

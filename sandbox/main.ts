@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'passerelle-sandbox', level: config.logLevel });
   const { logLevel: _level, ...options } = config;
   const sandbox = await startSandbox({ ...options, logger });
-  logger.info({ url: sandbox.url, gatewayUrl: config.gatewayUrl, control: config.control }, 'sandbox insurer listening');
+  logger.info({ url: sandbox.url, gatewayUrl: config.gatewayUrl, control: config.control, batchDir: config.batchDir }, 'sandbox insurer listening');
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'sandbox shutting down');

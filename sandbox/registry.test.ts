@@ -12,11 +12,36 @@ function demoInsurer(): SandboxSeed['insurers'][number] {
 }
 
 describe('member registry', () => {
-  test('the demo seed holds the IPM and the mutuelle with their OAuth clients', () => {
+  test('the demo seed holds the IPM, the mutuelle and the openIMIS scheme with their OAuth clients', () => {
     expect(seed.insurers.map((i) => [i.id, i.payerSharePercent, i.gatewayClient.clientId])).toEqual([
       ['demo-insurer', 80, 'demo-insurer'],
       ['demo-mutuelle', 50, 'demo-mutuelle'],
+      ['demo-openimis', 90, 'demo-openimis'],
     ]);
+  });
+
+  test('only the openIMIS scheme has an openIMIS face; CHF IDs are nine digits without a prefix', () => {
+    expect(seed.insurers.map((i) => i.openimis)).toEqual([
+      undefined,
+      undefined,
+      { username: 'passerelle', password: 'demo-openimis-password', tokenTtlSeconds: 300, stepMs: 2000 },
+    ]);
+    const openimis = seed.insurers[2]!;
+    const now = new Date('2031-02-01T00:00:00Z');
+    expect(findMember(openimis, '070707001', now)?.period).toEqual({ start: '2031-01-01', end: '2031-12-31' });
+    expect(findMember(openimis, '070707901', now)?.period).toEqual({ start: '2030-01-01', end: '2030-12-31' });
+    expect(['070707000', '070708000', '70707081', '0070707081'].map((v) => findMember(openimis, v, now))).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  test('an openimis block needs a username and password; the TTL and step have defaults', () => {
+    const [first] = seed.insurers;
+    expect(() => parseSeed({ insurers: [{ ...first, openimis: { username: 'u' } }] })).toThrow(/password/);
+    expect(parseSeed({ insurers: [{ ...first, openimis: { username: 'u', password: 'p' } }] }).insurers[0]?.openimis).toEqual({
+      username: 'u',
+      password: 'p',
+      tokenTtlSeconds: 300,
+      stepMs: 2000,
+    });
   });
 
   test('coverage periods follow the clock: this year for M0001-M0900, last year for M0901-M1000', () => {

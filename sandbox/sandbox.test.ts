@@ -147,6 +147,7 @@ describe('sandbox insurer over HTTP', () => {
       adjudicated: { 'key-faults': 1 },
       faultsServed: 2,
       pendedAnswersPosted: 0,
+      openimisLogins: {},
     });
   });
 

@@ -36,6 +36,19 @@ const insurerSeedSchema = z.object({
   // XOF has no minor units; the rules round every amount to whole francs, so only XOF is accepted.
   currency: z.literal('XOF'),
   gatewayClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+  /** Present: requests to the IPM JSON API (sandbox/flat/) need the header X-API-Key: <apiKey>. */
+  flat: z.strictObject({ apiKey: z.string().min(1) }).optional(),
+  /** Present: the insurer also answers as an openIMIS FHIR API under /{id}/api/api_fhir_r4 (sandbox/openimis/). */
+  openimis: z
+    .object({
+      username: z.string().min(1),
+      password: z.string().min(1),
+      /** Lifetime of the JWTs the login hands out, by the sandbox clock. */
+      tokenTtlSeconds: z.number().int().min(1).max(2_592_000).default(300),
+      /** Time between claim states (entered, checked, processed, valuated); 0 = valuated at once. */
+      stepMs: z.number().int().min(0).max(86_400_000).default(2000),
+    })
+    .optional(),
 });
 
 export const sandboxSeedSchema = z.object({
@@ -47,6 +60,8 @@ export const sandboxSeedSchema = z.object({
 
 export type MemberRangeSeed = z.infer<typeof memberRangeSchema>;
 export type InsurerSeed = z.infer<typeof insurerSeedSchema>;
+/** The openIMIS face of an insurer, defaults filled in. */
+export type OpenImisSeed = NonNullable<InsurerSeed['openimis']>;
 export type SandboxSeed = z.infer<typeof sandboxSeedSchema>;
 /** A seed as written, before defaults (such as a range's plan) are filled in. */
 export type SandboxSeedInput = z.input<typeof sandboxSeedSchema>;

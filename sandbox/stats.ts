@@ -9,6 +9,8 @@ export interface SandboxStatsSnapshot {
   readonly adjudicated: Record<string, number>;
   readonly faultsServed: number;
   readonly pendedAnswersPosted: number;
+  /** Successful logins on the openIMIS face (POST .../api/api_fhir_r4/login/), by insurer id. */
+  readonly openimisLogins: Record<string, number>;
 }
 
 /** Key used for requests that carry no Idempotency-Key. */
@@ -20,6 +22,7 @@ export class SandboxStats {
   private adjudicated = new Map<string, number>();
   private faultsServed = 0;
   private pendedAnswersPosted = 0;
+  private openimisLogins = new Map<string, number>();
 
   /** Counts a $submit request as it arrives. */
   countReceived(key: string | undefined): void {
@@ -39,6 +42,11 @@ export class SandboxStats {
     this.pendedAnswersPosted += 1;
   }
 
+  /** Counts a successful openIMIS login, so tests can see a client log in again. */
+  countOpenImisLogin(insurerId: string): void {
+    bump(this.openimisLogins, insurerId);
+  }
+
   /** A plain-object copy, safe to serialise. */
   snapshot(): SandboxStatsSnapshot {
     return {
@@ -46,6 +54,7 @@ export class SandboxStats {
       adjudicated: Object.fromEntries(this.adjudicated),
       faultsServed: this.faultsServed,
       pendedAnswersPosted: this.pendedAnswersPosted,
+      openimisLogins: Object.fromEntries(this.openimisLogins),
     };
   }
 
@@ -54,6 +63,7 @@ export class SandboxStats {
     this.adjudicated.clear();
     this.faultsServed = 0;
     this.pendedAnswersPosted = 0;
+    this.openimisLogins.clear();
   }
 }
 

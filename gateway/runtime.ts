@@ -42,6 +42,7 @@ import { claimEligibilityIssues } from './eligibility/claim-eligibility.js';
 import { claimMappingIssues } from './claims/claim-mapping.js';
 import { DELIVERY_BACKOFF_TYPE } from '../workers/claim-delivery.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+import { provideDemoCredentials } from './demo/demo-credentials.js';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
 
@@ -132,6 +133,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       if (config.mode === 'demo') {
         sandbox = await startSandbox({ port: config.sandbox.port, gatewayUrl: url, logger: logger.child({ component: 'sandbox' }), pendDelayMs: options.sandbox?.pendDelayMs ?? config.sandbox.pendDelayMs, control: options.sandbox?.control ?? true });
         steps.push(['sandbox', () => sandbox!.close()]);
+        provideDemoCredentials();
         await applySeed(readSeedFile(demoSeedPath(), { sandboxUrl: sandbox.url }), seed);
         // Synced registries are pulled once now, so the demo's claims and eligibility work from the first request.
         for (const insurer of await registry.insurers()) {

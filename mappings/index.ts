@@ -5,6 +5,7 @@ import type { InsurerAdapter } from './adapter.js';
 import type { EligibilitySettings } from '../gateway/eligibility/settings.js';
 import type { DeliverySettings } from '../gateway/participants/registry.js';
 import { fhirAdapter } from './fhir-generic/adapter.js';
+import { openImisAdapter } from './openimis/adapter.js';
 
 /** What of an insurer's registration its adapter has a say on. */
 export interface InsurerRegistration {
@@ -48,5 +49,5 @@ export class AdapterRegistry {
 
 /** The adapters shipped with Passerelle. */
 export function defaultAdapters(options: { timeoutMs: number }): AdapterRegistry {
-  return new AdapterRegistry([fhirAdapter(options.timeoutMs)]);
+  return new AdapterRegistry([fhirAdapter(options.timeoutMs), openImisAdapter(options.timeoutMs)]);
 }

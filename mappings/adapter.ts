@@ -10,6 +10,8 @@ export interface ClaimDelivery {
   /** The gateway's claim id (also Claim.id in the bundle). */
   readonly claimId: string;
   readonly bundle: Bundle;
+  /** The provider's participant id (Claim.provider, as the gateway accepted it). */
+  readonly providerId: string;
   /** Stable across retries and replays: the insurer uses it to take the claim once. */
   readonly idempotencyKey: string;
   readonly insurerId: string;
@@ -62,10 +64,11 @@ export class TransientDeliveryError extends Error {
 export interface InsurerAdapter {
   readonly name: string;
   /**
-   * The insurer never notifies the gateway of its answers (openIMIS, reply files): the gateway asks, on
-   * a repeatable job every delivery.pollIntervalSeconds, which the registration must then give.
+   * Whether an insurer with these settings never notifies the gateway of its answers (openIMIS, reply
+   * files): the gateway then asks, on a repeatable job every delivery.pollIntervalSeconds, which the
+   * registration must give.
    */
-  readonly answersByPolling?: boolean;
+  answersByPolling?(settings: Readonly<Record<string, unknown>>): boolean;
   /** Checks an insurer's settings when it is registered; throws with a readable message. */
   checkSettings(settings: Readonly<Record<string, unknown>>): void;
   /**

@@ -6,6 +6,7 @@ import type { EligibilitySettings } from '../gateway/eligibility/settings.js';
 import type { DeliverySettings } from '../gateway/participants/registry.js';
 import { fhirAdapter } from './fhir-generic/adapter.js';
 import { openImisAdapter } from './openimis/adapter.js';
+import { mappingAdapter } from './declarative/adapter.js';
 
 /** What of an insurer's registration its adapter has a say on. */
 export interface InsurerRegistration {
@@ -35,7 +36,7 @@ export class AdapterRegistry {
     const { eligibility, delivery } = registration;
     const adapter = this.get(registration.adapter);
     adapter.checkSettings(registration.adapterSettings ?? {});
-    if (adapter.answersByPolling && !delivery?.pollIntervalSeconds) {
+    if (adapter.answersByPolling?.(registration.adapterSettings ?? {}) && !delivery?.pollIntervalSeconds) {
       throw new Error(`the ${adapter.name} adapter's insurer never notifies the gateway: set delivery.pollIntervalSeconds (how often to ask it for answers)`);
     }
     if (eligibility?.mode === 'live' && !adapter.checkEligibility) {
@@ -49,5 +50,5 @@ export class AdapterRegistry {
 
 /** The adapters shipped with Passerelle. */
 export function defaultAdapters(options: { timeoutMs: number }): AdapterRegistry {
-  return new AdapterRegistry([fhirAdapter(options.timeoutMs), openImisAdapter(options.timeoutMs)]);
+  return new AdapterRegistry([fhirAdapter(options.timeoutMs), openImisAdapter(options.timeoutMs), mappingAdapter({ defaultTimeoutMs: options.timeoutMs })]);
 }

@@ -65,7 +65,7 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
     if (!insurer) throw new UnrecoverableError(`insurer ${claim.insurerId} is not registered`);
     const adapter = deps.adapters.get(insurer.adapter);
     result = await adapter.submitClaim({
-      claimId: claim.id, bundle, idempotencyKey: claim.id, insurerId: claim.insurerId, settings: insurer.adapterSettings,
+      claimId: claim.id, bundle, providerId: claim.providerId, idempotencyKey: claim.id, insurerId: claim.insurerId, settings: insurer.adapterSettings,
     });
   } catch (err) {
     if (err instanceof MappingError) {

@@ -116,7 +116,7 @@ describe('fhir adapter: changed Coverage', () => {
 describe('fhir adapter: claims', () => {
   it('retries a claim answered 200 with an unreadable body (a maintenance page), never takes it as a refusal', async () => {
     answer = (_req, res) => void res.status(200).type('text/html').send('<html>maintenance</html>');
-    await expect(adapter.submitClaim({ claimId: 'c1', bundle: { resourceType: 'Bundle', type: 'collection' }, idempotencyKey: 'c1', insurerId: 'ipm', settings: { baseUrl: `${server.url}/fhir` } }))
+    await expect(adapter.submitClaim({ claimId: 'c1', bundle: { resourceType: 'Bundle', type: 'collection' }, providerId: 'p', idempotencyKey: 'c1', insurerId: 'ipm', settings: { baseUrl: `${server.url}/fhir` } }))
       .rejects.toBeInstanceOf(TransientDeliveryError);
   });
 });

@@ -39,7 +39,7 @@ function bundle(changes: { chfId?: string; codes?: string[] } = {}): Bundle {
   return b;
 }
 
-const deliver = (b: Bundle) => adapter.submitClaim({ claimId: (b.entry![0]!.resource as Claim).id!, bundle: b, idempotencyKey: 'k', insurerId: 'demo-openimis', settings: settings() });
+const deliver = (b: Bundle) => adapter.submitClaim({ claimId: (b.entry![0]!.resource as Claim).id!, bundle: b, providerId: 'demo-clinic', idempotencyKey: 'k', insurerId: 'demo-openimis', settings: settings() });
 const answered = (result: DeliveryResult) => {
   if (result.kind !== 'answered') throw new Error(`refused: ${JSON.stringify(result.outcome)}`);
   return result;
@@ -100,7 +100,7 @@ describe('openIMIS adapter', () => {
     process.env.OI_TEST_PASSWORD = 'wrong';
     await expect(deliver(bundle())).rejects.toThrow(TransientDeliveryError);
     process.env.OI_TEST_PASSWORD = 'demo-openimis-password';
-    await expect(adapter.submitClaim({ claimId: 'c', bundle: bundle(), idempotencyKey: 'k', insurerId: 'x', settings: { ...settings(), baseUrl: 'http://127.0.0.1:9/api' } }))
+    await expect(adapter.submitClaim({ claimId: 'c', bundle: bundle(), providerId: 'demo-clinic', idempotencyKey: 'k', insurerId: 'x', settings: { ...settings(), baseUrl: 'http://127.0.0.1:9/api' } }))
       .rejects.toThrow(/unreachable/);
   });
 

@@ -76,7 +76,7 @@ function answered(response: unknown, claim: Claim): DeliveryResult {
 export function openImisAdapter(defaultTimeoutMs: number): InsurerAdapter {
   return {
     name: 'openimis',
-    answersByPolling: true,
+    answersByPolling: () => true,
     checkSettings: (settings) => void openImisSettings(settings),
     async checkClaim(check: ClaimCheck) {
       return toOpenImisClaim(check.bundle, openImisSettings(check.settings)).issues;

@@ -4,6 +4,7 @@
  * close() shuts it down in order (HTTP, workers, queues, sandbox, Redis, database), every step running
  * even if one fails, within a deadline, and is safe to call twice.
  */
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -131,10 +132,15 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       steps.push(['http', () => stopServer(server)]);
       url = config.publicBaseUrl ?? `http://${config.host}:${(server.address() as AddressInfo).port}`;
       if (config.mode === 'demo') {
-        sandbox = await startSandbox({ port: config.sandbox.port, gatewayUrl: url, logger: logger.child({ component: 'sandbox' }), pendDelayMs: options.sandbox?.pendDelayMs ?? config.sandbox.pendDelayMs, control: options.sandbox?.control ?? true });
+        // The demo's batch insurer exchanges files with the sandbox in the data folder.
+        const batchDir = join(config.dataDir, 'demo-batch-exchange');
+        sandbox = await startSandbox({
+          port: config.sandbox.port, gatewayUrl: url, logger: logger.child({ component: 'sandbox' }), pendDelayMs: options.sandbox?.pendDelayMs ?? config.sandbox.pendDelayMs,
+          control: options.sandbox?.control ?? true, batchDir,
+        });
         steps.push(['sandbox', () => sandbox!.close()]);
         provideDemoCredentials();
-        await applySeed(readSeedFile(demoSeedPath(), { sandboxUrl: sandbox.url }), seed);
+        await applySeed(readSeedFile(demoSeedPath(), { sandboxUrl: sandbox.url, batchDir }), seed);
         // Synced registries are pulled once now, so the demo's claims and eligibility work from the first request.
         for (const insurer of await registry.insurers()) {
           if (insurer.eligibility?.mode !== 'synced' || !insurer.eligibility.syncIntervalMinutes) continue;

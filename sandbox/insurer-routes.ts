@@ -1,12 +1,12 @@
 // Routes under /{insurerId}/fhir. The $submit routes share one pipeline: count the request, find the
 // insurer, serve an injected fault, check the media type, replay an idempotent answer, and only then
 // run the operation. The Coverage search serves faults too (rules aimed at it), then searches.
-import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import { capabilityStatement } from './capability-statement.js';
 import type { SandboxContext } from './context.js';
 import { parseCoverageQuery, searchCoverage } from './coverage-search.js';
 import type { FaultOperation } from './fault-injection.js';
+import { takeFault } from './fault-serving.js';
 import { JSON_MEDIA_TYPES, sendFhir } from './fhir-http.js';
 import { errorIssue, notFound, outcomeAnswer, type FhirAnswer } from './outcomes.js';
 import type { InsurerSeed } from './seed.js';
@@ -113,17 +113,8 @@ const FAULT_ISSUE_CODES: Record<number, 'throttled' | 'timeout' | 'transient'> =
  * the rule's error status, or undefined (handle the request normally) for a rule that only slows down.
  */
 async function applyFault(ctx: SandboxContext, insurerId: string, operation: FaultOperation): Promise<FhirAnswer | undefined> {
-  const fault = ctx.faults.take(insurerId, operation);
-  if (!fault) {
-    return undefined;
-  }
-  ctx.stats.countFaultServed();
-  const waitMs = (fault.hangMs ?? 0) + (fault.delayMs ?? 0);
-  if (waitMs > 0) {
-    // Cut short on close so shutdown never waits for an injected hang.
-    await sleep(waitMs, undefined, { signal: ctx.closing }).catch(() => undefined);
-  }
-  return fault.status === undefined ? undefined : faultAnswer(fault.status);
+  const fault = await takeFault(ctx, insurerId, operation);
+  return fault?.status === undefined ? undefined : faultAnswer(fault.status);
 }
 
 function faultAnswer(status: number): FhirAnswer {

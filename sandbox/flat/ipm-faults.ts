@@ -2,26 +2,14 @@
 // the IPM's error format. Besides a status, a hang or a delay, a rule may corrupt the 200 reply the way
 // a home-grown API (or the proxy in front of it) does: a maintenance page, fields missing, another
 // claim's answer. The request is handled normally first, so the claim is adjudicated and kept.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxContext } from '../context.js';
 import type { FaultReply, FaultRule } from '../fault-injection.js';
+import { takeFault } from '../fault-serving.js';
 import { ipmError, type IpmReply } from './ipm-http.js';
 
-/**
- * Consumes the next fault rule for this insurer's IPM API, if any, after waiting its hangMs + delayMs
- * (cut short when the sandbox closes).
- */
-export async function takeIpmFault(ctx: SandboxContext, insurerId: string): Promise<FaultRule | undefined> {
-  const fault = ctx.faults.take(insurerId, 'ipm/claims');
-  if (!fault) {
-    return undefined;
-  }
-  ctx.stats.countFaultServed();
-  const waitMs = (fault.hangMs ?? 0) + (fault.delayMs ?? 0);
-  if (waitMs > 0) {
-    await sleep(waitMs, undefined, { signal: ctx.closing }).catch(() => undefined);
-  }
-  return fault;
+/** Consumes the next fault rule for this insurer's IPM API, if any, after its wait (fault-serving.ts). */
+export function takeIpmFault(ctx: SandboxContext, insurerId: string): Promise<FaultRule | undefined> {
+  return takeFault(ctx, insurerId, 'ipm/claims');
 }
 
 /** The error reply of a rule with a status; 429 adds Retry-After: 1. */

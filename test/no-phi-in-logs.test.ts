@@ -54,8 +54,8 @@ describe('no patient data in logs or queues', () => {
       await queue.close();
       for (const job of jobs) {
         inspected++;
-        // ids only: of claims, responses and requests, or of a participant (registry sync jobs)
-        for (const value of Object.values(job.data as Record<string, unknown>)) expect(String(value)).toMatch(/^([0-9a-f-]{36}|demo-(insurer|mutuelle))$/);
+        // ids only: of claims, responses and requests, or of a registered insurer (registry sync and insurer poll jobs)
+        for (const value of Object.values(job.data as Record<string, unknown>)) expect(String(value)).toMatch(/^[0-9a-f-]{36}$|^demo-(insurer|mutuelle|openimis|ipm-json|mutuelle-csv)$/);
       }
     }
     expect(inspected).toBeGreaterThanOrEqual(ids.length);

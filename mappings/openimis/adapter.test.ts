@@ -96,6 +96,14 @@ describe('openIMIS adapter', () => {
     expect(await logins() - before).toBe(1);
   });
 
+  it('logs in again when its token has expired by openIMIS\'s clock', async () => {
+    await deliver(bundle());
+    const before = await logins();
+    advance(301_000); // past the 300 s the face's tokens live; the gateway's own clock has not moved
+    answered(await deliver(bundle()));
+    expect(await logins() - before).toBe(1);
+  });
+
   it('keeps failures transient: wrong credentials, an unreachable server', async () => {
     process.env.OI_TEST_PASSWORD = 'wrong';
     await expect(deliver(bundle())).rejects.toThrow(TransientDeliveryError);

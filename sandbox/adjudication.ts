@@ -26,7 +26,12 @@ export interface AdjudicationInput {
   readonly now: Date;
   /** Id of the ClaimResponse; random in the server, fixed in tests. */
   readonly responseId: string;
+  /** The claim carries a prior authorisation this insurer gave and is still valid: it is not pended. */
+  readonly preAuthorised?: boolean;
 }
+
+/** How long a prior authorisation is valid, from the day it is given. */
+export const PRE_AUTH_VALID_DAYS = 30;
 
 /** The answer to a $submit: final, or pended (a "queued" response now, the final one later). */
 export interface ClaimDecision {
@@ -127,11 +132,22 @@ export function adjudicateItems(input: AdjudicationInput): ClaimResponse {
   const response = responseEnvelope(envelope(input), outcome, disposition(decisions, benefit, input.insurer));
   return {
     ...response,
+    ...(input.claim.use === 'preauthorization' && outcome !== 'error' ? preAuthorisation(input) : {}),
     item: decisions.map(responseItem),
     total: [totalEntry('submitted', submitted), totalEntry('benefit', benefit)],
     ...payment(benefit),
     ...(outcome === 'error' ? { error: rejected.map((d) => adjudicationError('excluded-service', d.sequence)) } : {}),
   };
+}
+
+/**
+ * What a prior authorisation that is not refused carries: its reference (from the response id, so
+ * a pended request's final answer keeps it) and the days it is valid.
+ */
+function preAuthorisation(input: AdjudicationInput): Pick<ClaimResponse, 'preAuthRef' | 'preAuthPeriod'> {
+  const start = input.now.toISOString().slice(0, 10);
+  const end = new Date(input.now.getTime() + (PRE_AUTH_VALID_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+  return { preAuthRef: `PA-${input.responseId.replaceAll('-', '').slice(0, 10).toUpperCase()}`, preAuthPeriod: { start, end } };
 }
 
 /** The final adjudication of a claim: member checks, then items. Used directly for pended claims. */
@@ -150,7 +166,7 @@ export function decideClaim(input: AdjudicationInput): ClaimDecision {
     return { pended: false, response: rejection };
   }
   const total = claimTotal(input.claim);
-  if (total > input.insurer.pendThreshold) {
+  if (total > input.insurer.pendThreshold && !input.preAuthorised) {
     const text = `Claim pended for manual review: total ${total} XOF is above ${input.insurer.pendThreshold} XOF. The final answer will follow.`;
     const response = responseEnvelope(envelope(input), 'queued', text);
     return { pended: true, response: { ...response, total: [totalEntry('submitted', total)] } };

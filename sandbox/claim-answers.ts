@@ -8,6 +8,8 @@ const MAX_ENTRIES = 10_000;
 /** Latest ClaimResponse by insurer and claim id. */
 export class ClaimAnswers {
   private answers = new Map<string, ClaimResponse>();
+  /** Prior authorisations given, by insurer and preAuthRef: the last day each is valid. */
+  private preAuths = new Map<string, string>();
   /** When false, pended answers are decided and kept but not posted: a lost notification, for tests. */
   postPended = true;
 
@@ -20,6 +22,7 @@ export class ClaimAnswers {
     const id = ClaimAnswers.id(insurerId, claimId);
     this.answers.delete(id);
     this.answers.set(id, response);
+    if (response.preAuthRef && response.preAuthPeriod?.end) this.preAuths.set(ClaimAnswers.id(insurerId, response.preAuthRef), response.preAuthPeriod.end);
     if (this.answers.size > MAX_ENTRIES) {
       const oldest = this.answers.keys().next();
       if (!oldest.done) this.answers.delete(oldest.value);
@@ -31,8 +34,15 @@ export class ClaimAnswers {
     return this.answers.get(ClaimAnswers.id(insurerId, claimId));
   }
 
+  /** Whether this insurer gave the prior authorisation ref and it is still valid on the day given (YYYY-MM-DD). */
+  preAuthorised(insurerId: string, ref: string, day: string): boolean {
+    const end = this.preAuths.get(ClaimAnswers.id(insurerId, ref));
+    return end !== undefined && day <= end;
+  }
+
   clear(): void {
     this.answers.clear();
+    this.preAuths.clear();
     this.postPended = true;
   }
 }

@@ -41,7 +41,11 @@ function adjudicationInput(
   const refs = { coverage: claim.insurance?.[0]?.coverage, patient: claim.patient };
   const memberIdentifier = findMemberIdentifier(bundle, refs, insurer.memberSystem);
   const member = memberIdentifier ? ctx.registry.findMember(insurer, memberIdentifier.value) : undefined;
-  return { claim, insurer, memberIdentifier, member, now: ctx.now(), responseId: ctx.newId() };
+  const now = ctx.now();
+  const day = now.toISOString().slice(0, 10);
+  const preAuthorised = claim.use !== 'preauthorization'
+    && (claim.insurance?.[0]?.preAuthRef ?? []).some((ref) => typeof ref === 'string' && ctx.answers.preAuthorised(insurer.id, ref, day));
+  return { claim, insurer, memberIdentifier, member, now, responseId: ctx.newId(), preAuthorised };
 }
 
 /** CoverageEligibilityRequest/$submit: a CoverageEligibilityResponse for the member. */

@@ -31,6 +31,24 @@ export interface ClaimRecord {
   readonly updatedAt: Date;
 }
 
+/** What an insurer's answer establishes about its claim besides the answer itself. */
+export interface AnswerFacts {
+  /** The insurer's own id for the claim. */
+  readonly insurerReference?: string;
+  /** The prior authorisation granted (answers to a claim of use preauthorization). */
+  readonly preAuthorisation?: { readonly ref: string; readonly start?: string; readonly end?: string };
+}
+
+/** A prior authorisation as the gateway recorded it from its insurer's answer. */
+export interface PreAuthorisationRecord {
+  readonly claimId: string;
+  readonly providerId: string;
+  readonly start?: string;
+  readonly end?: string;
+  /** The authorisation request as accepted (its patient is the one authorised); null once purged. */
+  readonly bundle: Bundle | null;
+}
+
 /** A stored ClaimResponse. */
 export interface ResponseRecord {
   readonly id: string;
@@ -178,10 +196,15 @@ export class ClaimRepository {
    */
   async recordInsurerResponse(
     claimId: string, response: ClaimResponse & { id: string }, contentHash: string, status: ClaimStatus,
-    jobs: (responseId: string) => OutboxMessage[], insurerReference?: string,
+    jobs: (responseId: string) => OutboxMessage[], facts: AnswerFacts = {},
   ): Promise<{ record: ResponseRecord; created: boolean }> {
     return this.db.transaction(async (tx) => {
-      if (insurerReference) await tx.query('update claims set insurer_reference = $2 where id = $1', [claimId, insurerReference]);
+      if (facts.insurerReference) await tx.query('update claims set insurer_reference = $2 where id = $1', [claimId, facts.insurerReference]);
+      const granted = facts.preAuthorisation;
+      if (granted) {
+        await tx.query('update claims set preauth_ref = $2, preauth_start = $3, preauth_end = $4 where id = $1',
+          [claimId, granted.ref, granted.start ?? null, granted.end ?? null]);
+      }
       const inserted = await this.insertResponse(tx, claimId, 'insurer', contentHash, response);
       if (!inserted) {
         const { rows } = await tx.query<ResponseRow>(
@@ -193,6 +216,17 @@ export class ClaimRepository {
       await writeOutbox(tx, jobs(response.id));
       return { record: toResponse(inserted), created: true };
     });
+  }
+
+  /** The prior authorisation an insurer granted under this reference, if any. */
+  async preAuthorisation(insurerId: string, ref: string): Promise<PreAuthorisationRecord | undefined> {
+    const { rows } = await this.db.query<{ id: string; provider_id: string; preauth_start: string | Date | null; preauth_end: string | Date | null; bundle: Bundle | null }>(
+      `select id, provider_id, preauth_start, preauth_end, bundle from claims
+        where insurer_id = $1 and preauth_ref = $2 and status in ('complete', 'partial') order by created_at desc limit 1`, [insurerId, ref]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const day = (d: string | Date | null) => (d === null ? undefined : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+    return { claimId: row.id, providerId: row.provider_id, start: day(row.preauth_start), end: day(row.preauth_end), bundle: row.bundle };
   }
 
   /**

@@ -15,7 +15,8 @@ import type { PackVersion } from '../validation/packs.js';
 import type { Language } from '../validation/rules.js';
 import { callbackJob, deliveryJob } from '../../workers/jobs.js';
 import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
-import { ClaimRepository, DuplicateClaimError, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
+import { ClaimRepository, DuplicateClaimError, type AnswerFacts, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
+import { claimPreAuthorisationIssues, preAuthorisationOf } from './claim-preauthorisation.js';
 import { PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
@@ -54,6 +55,8 @@ export class ClaimService {
     });
     const existing = await this.original(accepted);
     if (existing) return existing;
+    const preAuthorisations = await claimPreAuthorisationIssues(accepted, this.deps.claims);
+    if (hasErrors(preAuthorisations)) throw invalid([...accepted.warnings, ...preAuthorisations]);
     const mapping = this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [];
     if (hasErrors(mapping)) throw invalid([...accepted.warnings, ...mapping]);
     const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
@@ -92,6 +95,7 @@ export class ClaimService {
 
   /** Stores an insurer's ClaimResponse for this claim and queues its push to the provider. */
   async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse, insurerReference?: string): Promise<{ record: StoredResponse; created: boolean }> {
+    const facts: AnswerFacts = { insurerReference, preAuthorisation: preAuthorisationOf(claim, answer) };
     const provider = await this.deps.registry.get(claim.providerId);
     const response: ClaimResponse & { id: string } = {
       ...answer,
@@ -103,7 +107,7 @@ export class ClaimService {
     const status = statusForOutcome(answer.outcome);
     const contentHash = createHash('sha256').update(JSON.stringify(answer)).digest('hex');
     const result = await this.deps.claims.recordInsurerResponse(claim.id, response, contentHash, status,
-      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []), insurerReference);
+      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []), facts);
     if (result.created) {
       this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');
       if (provider?.callbackUrl) await this.deps.outbox.dispatch([callbackJob(result.record.id)]);

@@ -5,13 +5,14 @@
  * on the insurance entry), "warn" forwards it with a warning. A registry that cannot answer in time
  * never blocks a claim: it is forwarded with an "eligibility-unverified" warning.
  */
-import type { Claim, Coverage, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
+import type { Coverage, OperationOutcomeIssue, Reference } from '@medplum/fhirtypes';
 import type { BundleIndex } from '../fhir/bundle-index.js';
 import { issue } from '../fhir/outcomes.js';
 import type { AcceptableClaim } from '../claims/claim-bundle.js';
 import { participantIdOf } from '../claims/claim-bundle.js';
 import type { Participant, ParticipantRegistry } from '../participants/registry.js';
 import { memberOf } from './eligibility-request.js';
+import { serviceDates } from '../claims/service-dates.js';
 import type { EligibilityService } from './eligibility-service.js';
 import type { EligibilitySettings } from './settings.js';
 
@@ -47,27 +48,6 @@ export async function claimEligibilityIssues(
     }
   }
   return issues;
-}
-
-/** The first and last service dates: items' serviced dates or periods, else the billable period, else created. */
-export function serviceDates(claim: Claim): { start: string; end: string } {
-  const dates: string[] = [];
-  const add = (value: unknown) => {
-    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) dates.push(value.slice(0, 10));
-  };
-  for (const item of claim.item ?? []) {
-    add(item.servicedDate);
-    add(item.servicedPeriod?.start);
-    add(item.servicedPeriod?.end);
-  }
-  if (dates.length === 0) {
-    add(claim.billablePeriod?.start);
-    add(claim.billablePeriod?.end);
-  }
-  if (dates.length === 0) add(claim.created);
-  if (dates.length === 0) dates.push(new Date().toISOString().slice(0, 10));
-  dates.sort();
-  return { start: dates[0]!, end: dates.at(-1)! };
 }
 
 /** The registered insurer paying a Coverage (its payor), else the claim's insurer for the focal entry. */

@@ -1,6 +1,6 @@
 import type { EligibilityQuestion } from './eligibility-request.js';
 import { coversDates, findingOf, responseFromCoverages } from './eligibility-response.js';
-import { serviceDates } from './claim-eligibility.js';
+import { serviceDates } from '../claims/service-dates.js';
 
 const insurer = {
   id: 'ipm', name: 'IPM', eligibility: {

@@ -89,8 +89,11 @@ describe('an IPM with a home-grown JSON API', () => {
     const claim = bundle.entry![0]!.resource as Claim;
     claim.careTeam = [{ sequence: 1, provider: { identifier: { system: 'urn:test', value: 'dr' } } }];
     claim.item![0]!.productOrService = { coding: [{ system: 'http://snomed.info/sct', code: '11429006' }] };
+    claim.insurance![0]!.preAuthRef = ['PA-ON-PAPER'];
     const answer = await gw.submit(bundle);
-    expect(expectOutcome(answer, 422, 'mapping-unsupported-element').map((i) => i.expression?.[0])).toEqual(['Bundle.entry[0].resource.careTeam']);
+    expect(expectOutcome(answer, 422, 'mapping-unsupported-element').map((i) => i.expression?.[0]))
+      .toEqual(['Bundle.entry[0].resource.insurance[0].preAuthRef', 'Bundle.entry[0].resource.careTeam']);
+    expectOutcome(answer, 422, 'preauth-unknown'); // reported with them, not instead
     expect(expectOutcome(answer, 422, 'mapping-required-missing').map((i) => i.expression?.[0])[0]).toMatch(/^Bundle\.entry\[0\]\.resource\.item\[0\]/);
   });
 });

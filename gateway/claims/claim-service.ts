@@ -55,10 +55,9 @@ export class ClaimService {
     });
     const existing = await this.original(accepted);
     if (existing) return existing;
-    const preAuthorisations = await claimPreAuthorisationIssues(accepted, this.deps.claims);
-    if (hasErrors(preAuthorisations)) throw invalid([...accepted.warnings, ...preAuthorisations]);
-    const mapping = this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [];
-    if (hasErrors(mapping)) throw invalid([...accepted.warnings, ...mapping]);
+    // The checks on the gateway's own data, reported together; the eligibility check (it may ask the insurer) only after.
+    const local = [...await claimPreAuthorisationIssues(accepted, this.deps.claims), ...(this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [])];
+    if (hasErrors(local)) throw invalid([...accepted.warnings, ...local]);
     const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
     if (hasErrors(eligibility)) throw invalid([...accepted.warnings, ...eligibility]);
     const warnings = [...accepted.warnings, ...eligibility];

@@ -17,14 +17,14 @@ const INSURER_NAME = 'openIMIS';
 const PARTICIPANT_SYSTEM = 'urn:passerelle:participant';
 
 /**
- * The Claim elements openIMIS takes, or that the gateway consumes (insurer, insurance: routing and
- * eligibility; net and per-item dates and diagnosis links: implied by unit price × quantity, the
+ * The Claim elements openIMIS takes, or that the gateway consumes (insurer, the insurance entries'
+ * coverage: routing and eligibility; a prior authorisation reference has no place in openIMIS's claim); net and per-item dates and diagnosis links: implied by unit price × quantity, the
  * visit's billablePeriod and the main diagnosis). Anything else populated is a mapping issue.
  */
 export const OPENIMIS_ACCEPTS = [
   'Claim.identifier', 'Claim.status', 'Claim.type', 'Claim.use', 'Claim.patient', 'Claim.billablePeriod', 'Claim.created',
   'Claim.enterer', 'Claim.insurer', 'Claim.provider', 'Claim.facility', 'Claim.priority', 'Claim.supportingInfo', 'Claim.diagnosis',
-  'Claim.insurance', 'Claim.total', 'Claim.item.extension', 'Claim.item.sequence', 'Claim.item.category', 'Claim.item.productOrService',
+  'Claim.insurance.sequence', 'Claim.insurance.focal', 'Claim.insurance.coverage', 'Claim.total', 'Claim.item.extension', 'Claim.item.sequence', 'Claim.item.category', 'Claim.item.productOrService',
   'Claim.item.quantity', 'Claim.item.unitPrice', 'Claim.item.net', 'Claim.item.servicedDate', 'Claim.item.servicedPeriod',
   'Claim.item.diagnosisSequence',
 ] as const;

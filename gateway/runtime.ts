@@ -41,6 +41,7 @@ import { LiveEligibility } from './eligibility/live-eligibility.js';
 import { MemberStore } from './eligibility/member-store.js';
 import { claimEligibilityIssues } from './eligibility/claim-eligibility.js';
 import { claimMappingIssues } from './claims/claim-mapping.js';
+import { pollPendedClaim } from '../workers/insurer-poll.js';
 import { DELIVERY_BACKOFF_TYPE } from '../workers/claim-delivery.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 import { provideDemoCredentials } from './demo/demo-credentials.js';
@@ -114,7 +115,11 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       repository: eligibilityRequests, members, live, registry, validators, outbox, logger,
       maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor, budgetMs: config.eligibility.budgetMs,
     });
-    const service = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor,
+    const service: ClaimService = new ClaimService({ claims, registry, validators, outbox, logger, maxBundleEntries: (id) => limits.maxBundleEntries(id), packsFor,
+      askInsurer: async (claim) => {
+        const insurer = await registry.get(claim.insurerId);
+        return insurer ? pollPendedClaim(claim, insurer, adapters.get(insurer.adapter), { service, logger }) : false;
+      },
       checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }),
       checkMapping: (accepted) => claimMappingIssues(accepted, adapters) });
     const seed = { registry, clients, checkAdapter: (registration: InsurerRegistration) => adapters.check(registration) };

@@ -17,7 +17,7 @@ export const ADMIN_SCOPE = 'admin';
 /** Scopes each kind of participant may hold. */
 export const SCOPES_BY_KIND: Readonly<Record<ParticipantKind, readonly string[]>> = {
   provider: ['system/Claim.write', 'system/Claim.read', 'system/ClaimResponse.read', 'system/CoverageEligibilityRequest.write',
-    'system/CoverageEligibilityResponse.read', 'system/AuditEvent.read'],
+    'system/CoverageEligibilityResponse.read', 'system/Task.write', 'system/AuditEvent.read'],
   insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read', 'system/CoverageEligibilityResponse.read', 'system/AuditEvent.read'],
   operator: [ADMIN_SCOPE, 'system/AuditEvent.read'],
 };

@@ -4,7 +4,7 @@
  * claim. A participant that may not see a claim is told it does not exist.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Claim, ClaimResponse, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Claim, ClaimResponse, OperationOutcomeIssue, Task } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/tokens.js';
 import { gatewayError, invalid, notFound, type OperationOutcomeError } from '../fhir/outcomes.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +17,7 @@ import { callbackJob, deliveryJob } from '../../workers/jobs.js';
 import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
 import { ClaimRepository, DuplicateClaimError, type AnswerFacts, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
 import { claimPreAuthorisationIssues, preAuthorisationOf } from './claim-preauthorisation.js';
+import { statusTask, type ClaimTaskRequest } from './claim-tasks.js';
 import { PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
@@ -32,6 +33,8 @@ export interface ClaimServiceDeps {
   readonly packsFor: (insurer: Participant | undefined) => readonly PackVersion[];
   /** Eligibility of the claim's members (eligibility/claim-eligibility.ts): errors refuse the claim, warnings travel with it. */
   readonly checkEligibility?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
+  /** Asks the claim's insurer for its answer now (its adapter's fetchClaimResponse), recording a new final one; false when it has none to give. */
+  readonly askInsurer?: (claim: ClaimRecord) => Promise<boolean>;
   /** What of the claim the insurer's format cannot carry (its adapter's checkClaim): errors refuse the claim. */
   readonly checkMapping?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
 }
@@ -154,6 +157,20 @@ export class ClaimService {
       await this.deps.outbox.dispatch(replayed.map((c) => deliveryJob(c.id, c.insurerId, c.replays)));
     }
     return replayed;
+  }
+
+  /**
+   * A provider's status Task about one of its claims: when the claim waits for its insurer's answer,
+   * the insurer is asked first, so the status is the insurer's latest word.
+   */
+  async claimStatus(request: ClaimTaskRequest, caller: Caller): Promise<Task & { id: string }> {
+    if (caller.kind !== 'provider') throw notFound('Claim', request.claimId);
+    let claim = await this.visibleClaim(request.claimId, caller);
+    if (claim.status === 'pended' && this.deps.askInsurer && (await this.deps.askInsurer(claim))) {
+      claim = (await this.deps.claims.get(claim.id))!;
+    }
+    const latest = (await this.deps.claims.responses(claim.id)).at(-1);
+    return statusTask(request, claim, latest?.id);
   }
 
   /** The claim when the caller submitted it or it is addressed to the caller; otherwise 404. */

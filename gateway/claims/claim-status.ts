@@ -25,6 +25,9 @@ export function statusForOutcome(outcome: string | undefined): ClaimStatus {
   }
 }
 
+/** Code system of those states (Task.businessStatus of a status Task; docs/lifecycle.md). */
+export const PROCESSING_STATUS_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/claim-processing-status';
+
 /** Extension on the Claim the gateway serves, carrying its processing status. */
 export const PROCESSING_STATUS_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-processing-status';
 

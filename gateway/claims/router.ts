@@ -1,6 +1,6 @@
 /**
- * FHIR routes of the claim pipeline: submit a claim, read a claim and its responses, and the insurer's
- * later answer (POST /fhir/ClaimResponse).
+ * FHIR routes of the claim pipeline: submit a claim, read a claim and its responses, the insurer's
+ * later answer (POST /fhir/ClaimResponse), and a provider's status Task (POST /fhir/Task).
  */
 import express from 'express';
 import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
@@ -13,6 +13,7 @@ import type { ParticipantRegistry } from '../participants/registry.js';
 import { hasErrors } from '../validation/validators.js';
 import { ClaimService } from './claim-service.js';
 import type { StoredResponse } from './claim-service.js';
+import { readClaimTask } from './claim-tasks.js';
 
 export interface ClaimRoutesDeps {
   readonly service: ClaimService;
@@ -79,6 +80,11 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
     const { record, created } = await deps.service.recordInsurerAnswer(claim, body as unknown as ClaimResponse);
     return { status: created ? 201 : 200, resource: record.resource, location: `${req.baseUrl}/fhir/ClaimResponse/${record.id}` };
   }, 'system/ClaimResponse.write', true));
+
+  router.post('/fhir/Task', deps.body, route(async (req) => {
+    const task = await deps.service.claimStatus(readClaimTask(req.body), req.caller);
+    return { status: 200, resource: task };
+  }, 'system/Task.write'));
 
   return router;
 }

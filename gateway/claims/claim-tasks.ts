@@ -1,0 +1,59 @@
+/**
+ * Tasks about a claim (FHIR's financial task codes): a provider asks for a claim's status with a Task
+ * of code "status" focused on the claim. The gateway answers with the Task completed: the claim's
+ * processing status as businessStatus and its latest ClaimResponse as output, after asking the insurer
+ * when the claim waits for its answer. Other codes (cancel, poll, release, reprocess) are refused with
+ * a clear outcome until the gateway carries them (docs/lifecycle.md).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Task } from '@medplum/fhirtypes';
+import { gatewayError } from '../fhir/outcomes.js';
+import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
+import type { ClaimRecord } from './claim-repository.js';
+import { PROCESSING_STATUS_SYSTEM } from './claim-status.js';
+
+/** FHIR's code system of financial tasks. */
+export const FINANCIAL_TASK_SYSTEM = 'http://hl7.org/fhir/CodeSystem/financialtaskcode';
+
+/** A task the gateway carries, read from a request body. */
+export interface ClaimTaskRequest {
+  readonly code: 'status';
+  readonly claimId: string;
+  readonly task: Task;
+}
+
+/** Reads a Task about a claim; throws a coded outcome for what the gateway does not take. */
+export function readClaimTask(body: Record<string, unknown>): ClaimTaskRequest {
+  if (body.resourceType !== 'Task') {
+    throw gatewayError('resource-type', `Expected a Task, got ${typeof body.resourceType === 'string' ? body.resourceType.slice(0, 64) : 'no resourceType'}`, 'resourceType');
+  }
+  const task = body as unknown as Task;
+  const code = task.code?.coding?.find((c) => c.system === FINANCIAL_TASK_SYSTEM)?.code;
+  if (code !== 'status') {
+    throw gatewayError('task-unsupported',
+      `The gateway carries Tasks of code status (${FINANCIAL_TASK_SYSTEM}); ${code ? `"${code.slice(0, 32)}" is not carried yet` : 'this Task has no code of that system'}`, 'Task.code');
+  }
+  const focus = task.focus?.reference;
+  const claimId = typeof focus === 'string' ? /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(focus)?.[1] : undefined;
+  if (!claimId) throw gatewayError('task-unsupported', 'Task.focus must reference the gateway claim: Claim/{id}', 'Task.focus');
+  return { code, claimId, task };
+}
+
+/** The completed status Task: the claim's processing status, and its latest ClaimResponse when it has one. */
+export function statusTask(request: ClaimTaskRequest, claim: ClaimRecord, latestResponseId: string | undefined): Task & { id: string } {
+  const now = new Date().toISOString();
+  return {
+    resourceType: 'Task',
+    id: randomUUID(),
+    status: 'completed',
+    intent: request.task.intent ?? 'order',
+    code: { coding: [{ system: FINANCIAL_TASK_SYSTEM, code: 'status' }] },
+    focus: { reference: `Claim/${claim.id}` },
+    requester: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.providerId } },
+    owner: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.insurerId } },
+    authoredOn: request.task.authoredOn ?? now,
+    lastModified: claim.updatedAt.toISOString(),
+    businessStatus: { coding: [{ system: PROCESSING_STATUS_SYSTEM, code: claim.status }], text: `The claim is ${claim.status}` },
+    ...(latestResponseId ? { output: [{ type: { text: 'Latest ClaimResponse' }, valueReference: { reference: `ClaimResponse/${latestResponseId}` } }] } : {}),
+  };
+}

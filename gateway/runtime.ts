@@ -41,6 +41,7 @@ import { LiveEligibility } from './eligibility/live-eligibility.js';
 import { MemberStore } from './eligibility/member-store.js';
 import { claimEligibilityIssues } from './eligibility/claim-eligibility.js';
 import { claimMappingIssues } from './claims/claim-mapping.js';
+import { gatewayError } from './fhir/outcomes.js';
 import { pollPendedClaim } from '../workers/insurer-poll.js';
 import { DELIVERY_BACKOFF_TYPE } from '../workers/claim-delivery.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
@@ -119,6 +120,17 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
       askInsurer: async (claim) => {
         const insurer = await registry.get(claim.insurerId);
         return insurer ? pollPendedClaim(claim, insurer, adapters.get(insurer.adapter), { service, logger }) : false;
+      },
+      cancelAtInsurer: async (claim) => {
+        const insurer = await registry.get(claim.insurerId);
+        const adapter = insurer ? adapters.get(insurer.adapter) : undefined;
+        if (!insurer || !adapter?.cancelClaim || !claim.bundle) return undefined;
+        try {
+          return await adapter.cancelClaim({ claimId: claim.id, insurerId: insurer.id, settings: insurer.adapterSettings, bundle: claim.bundle, insurerReference: claim.insurerReference });
+        } catch (err) {
+          logger.warn({ claimId: claim.id, insurer: insurer.id, err: { message: (err as Error).message } }, 'cancellation not answered by the insurer');
+          throw gatewayError('insurer-unavailable', 'The insurer did not answer the cancellation; the claim stays as it was. Try again later');
+        }
       },
       checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }),
       checkMapping: (accepted) => claimMappingIssues(accepted, adapters) });

@@ -98,6 +98,12 @@ export interface InsurerAdapter {
    */
   fetchClaimResponse?(query: ClaimQuery): Promise<ClaimResponse | undefined>;
   /**
+   * Asks the insurer to cancel a claim it took and has not adjudicated: "cancelled" when it did (or
+   * never had the claim), "too-late" when it has adjudicated it already. Throws TransientDeliveryError
+   * when it does not answer usefully. Adapters of insurers that take no cancellations omit it.
+   */
+  cancelClaim?(query: ClaimQuery): Promise<'cancelled' | 'too-late'>;
+  /**
    * Asks the insurer, live, whether a member is covered: its CoverageEligibilityRequest/$submit, or a
    * Coverage search by the member's identifier. Throws TransientDeliveryError when the insurer does not
    * answer usefully (unreachable, timeout, 5xx, garbage). Adapters of insurers without a live API omit it.

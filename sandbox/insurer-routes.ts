@@ -11,6 +11,7 @@ import { JSON_MEDIA_TYPES, sendFhir } from './fhir-http.js';
 import { errorIssue, notFound, outcomeAnswer, type FhirAnswer } from './outcomes.js';
 import type { InsurerSeed } from './seed.js';
 import { checkEligibility, submitClaim } from './submissions.js';
+import { taskAnswer } from './claim-tasks.js';
 
 type InsurerRequest = Request<{ insurerId: string }>;
 type Operation = (ctx: SandboxContext, insurer: InsurerSeed, body: unknown) => FhirAnswer;
@@ -30,6 +31,10 @@ export function insurerRouter(ctx: SandboxContext): Router {
     sendFhir(res, await coverageAnswer(ctx, req));
   });
   router.post('/Claim/$submit', submitRoute(ctx, 'Claim/$submit', submitClaim));
+  router.post('/Task', (req: InsurerRequest, res: Response) => {
+    const insurer = ctx.registry.get(req.params.insurerId);
+    sendFhir(res, insurer ? taskAnswer(ctx, insurer, req.body) : unknownInsurer(req));
+  });
   router.post('/CoverageEligibilityRequest/$submit', submitRoute(ctx, 'CoverageEligibilityRequest/$submit', checkEligibility));
   return router;
 }

@@ -26,7 +26,8 @@ export interface PendedAnswersDeps {
 
 /** Schedules and delivers the final answers of pended claims. */
 export class PendedAnswers {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Waiting answers by insurer and claim, so a cancellation can withdraw one. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly closing = new AbortController();
 
@@ -37,12 +38,24 @@ export class PendedAnswers {
     if (this.closing.signal.aborted) {
       return;
     }
+    const key = JSON.stringify([answer.insurerId, answer.claimId]);
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.timers.delete(key);
       const delivery = this.deliver(answer).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }, this.deps.delayMs);
-    this.timers.add(timer);
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, timer);
+  }
+
+  /** Withdraws the answer still waiting for this claim; false when there is none (decided, or never pended). */
+  cancel(insurerId: string, claimId: string): boolean {
+    const key = JSON.stringify([insurerId, claimId]);
+    const timer = this.timers.get(key);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.timers.delete(key);
+    return true;
   }
 
   private async deliver(answer: PendedAnswer): Promise<void> {
@@ -70,7 +83,7 @@ export class PendedAnswers {
   /** Cancels waiting answers and aborts deliveries in flight. Safe to call twice. */
   async close(): Promise<void> {
     this.closing.abort();
-    for (const timer of this.timers) {
+    for (const timer of this.timers.values()) {
       clearTimeout(timer);
     }
     this.timers.clear();

@@ -1,8 +1,8 @@
 /**
  * A provider's status Task: the claim's processing status and latest ClaimResponse, with the insurer
  * asked first when the claim waits for its answer (here a pended claim whose later answer the sandbox
- * keeps instead of posting it: only the Task's question brings it); strangers learn nothing; other task
- * codes are refused with a coded outcome.
+ * keeps instead of posting it: only the Task's question brings it); strangers learn nothing; task codes
+ * the gateway does not carry are refused with a coded outcome.
  */
 import type { Task } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
@@ -58,8 +58,8 @@ describe('status Task', () => {
   it('tells a stranger nothing, and refuses tasks the gateway does not carry', async () => {
     const claimId = claimIdOf(await gw.submit(claimBundle()));
     expectOutcome(await ask(claimId, 'status', 'demo-hospital'), 404, 'not-found');
-    const cancel = expectOutcome(await ask(claimId, 'cancel'), 422, 'task-unsupported');
-    expect(cancel[0]!.expression).toEqual(['Task.code']);
+    const reprocess = expectOutcome(await ask(claimId, 'reprocess'), 422, 'task-unsupported');
+    expect(reprocess[0]!.expression).toEqual(['Task.code']);
     expectOutcome(await gwPost({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: FINANCIAL_TASK, code: 'status' }] }, focus: { reference: 'Coverage/x' } }, 'demo-clinic'), 422, 'task-unsupported');
     expectOutcome(await ask(claimId, 'status', 'demo-insurer'), 403, 'insufficient-scope');
   });

@@ -87,8 +87,22 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
   }
   if (gate?.circuit.succeeded()) deps.logger.info({ insurer: claim.insurerId }, 'circuit closed: the insurer answers again');
   const answer = result.kind === 'answered' ? result.claimResponse : refusalResponse(claim, result.httpStatus, result.outcome);
-  await deps.service.recordInsurerAnswer(claim, answer, result.kind === 'answered' ? result.insurerReference : undefined);
+  const recorded = await deps.service.recordInsurerAnswer(claim, answer, result.kind === 'answered' ? result.insurerReference : undefined);
+  if (recorded.cancelled && result.kind === 'answered') {
+    // The provider cancelled the claim while it was on its way: the insurer, which took it, is asked to
+    // cancel it too (it may answer too late); the claim stays cancelled, the insurer's answer is kept.
+    await cancelAtInsurer(claim, insurer!, deps);
+  }
   return result.kind === 'answered' ? `answered: ${answer.outcome ?? 'unknown'}` : `refused: HTTP ${result.httpStatus}`;
+}
+
+/** Asks the insurer to cancel a claim the provider cancelled during its delivery; failures are logged for operators. */
+async function cancelAtInsurer(claim: ClaimRecord, insurer: Participant, deps: DeliveryDeps): Promise<void> {
+  const adapter = deps.adapters.get(insurer.adapter);
+  const outcome = adapter.cancelClaim
+    ? await adapter.cancelClaim({ claimId: claim.id, insurerId: insurer.id, settings: insurer.adapterSettings, bundle: claim.bundle! }).catch((err: Error) => `failed: ${err.message}`)
+    : 'not offered';
+  deps.logger.warn({ claimId: claim.id, insurer: insurer.id, outcome }, 'claim cancelled during its delivery: insurer asked to cancel it');
 }
 
 /** The ClaimResponse that tells a provider its insurer refused the claim, carrying the insurer's outcome. */

@@ -197,7 +197,7 @@ export class ClaimRepository {
   async recordInsurerResponse(
     claimId: string, response: ClaimResponse & { id: string }, contentHash: string, status: ClaimStatus,
     jobs: (responseId: string) => OutboxMessage[], facts: AnswerFacts = {},
-  ): Promise<{ record: ResponseRecord; created: boolean }> {
+  ): Promise<{ record: ResponseRecord; created: boolean; cancelled?: boolean }> {
     return this.db.transaction(async (tx) => {
       if (facts.insurerReference) await tx.query('update claims set insurer_reference = $2 where id = $1', [claimId, facts.insurerReference]);
       const granted = facts.preAuthorisation;
@@ -211,10 +211,30 @@ export class ClaimRepository {
           `select * from claim_responses where claim_id = $1 and source = 'insurer' and content_hash = $2`, [claimId, contentHash]);
         return { record: toResponse(rows[0]!), created: false };
       }
-      await tx.query(`update claims set status = $2, last_error = null, stuck_since = null, updated_at = now() where id = $1`, [claimId, status]);
-      await this.event(tx, claimId, status, { claimResponse: response.id, outcome: response.outcome });
+      // A claim cancelled meanwhile stays cancelled: the answer is kept, the provider's decision stands.
+      const moved = await tx.query<{ id: string }>(
+        `update claims set status = $2, last_error = null, stuck_since = null, updated_at = now() where id = $1 and status <> 'cancelled' returning id`, [claimId, status]);
+      const cancelled = moved.rows.length === 0;
+      await this.event(tx, claimId, cancelled ? 'answered-after-cancel' : status, { claimResponse: response.id, outcome: response.outcome });
       await writeOutbox(tx, jobs(response.id));
-      return { record: toResponse(inserted), created: true };
+      return { record: toResponse(inserted), created: true, cancelled };
+    });
+  }
+
+  /**
+   * Marks a claim cancelled if its status is still one of those given, with a "cancelled" event naming
+   * who asked. Returns the claim as it is afterwards, and whether this call cancelled it.
+   */
+  async cancel(claimId: string, from: readonly ClaimStatus[], by: string): Promise<{ claim?: ClaimRecord; cancelled: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ClaimRow>(
+        `update claims set status = 'cancelled', stuck_since = null, updated_at = now() where id = $1 and status = any($2::text[]) returning *`, [claimId, [...from]]);
+      if (rows[0]) {
+        await this.event(tx, claimId, 'cancelled', { by });
+        return { claim: toClaim(rows[0]), cancelled: true };
+      }
+      const current = await tx.query<ClaimRow>('select * from claims where id = $1', [claimId]);
+      return { claim: current.rows[0] ? toClaim(current.rows[0]) : undefined, cancelled: false };
     });
   }
 
@@ -274,7 +294,7 @@ export class ClaimRepository {
   }
 
   /**
-   * Purges the payloads of settled claims (complete, partial, error, failed) created more than
+   * Purges the payloads of settled claims (complete, partial, error, failed, cancelled) created more than
    * retentionDays ago: their bundle and their responses' resources, plus stored idempotent answers and
    * dispatched outbox rows as old. Claim rows, events and response outcomes stay. At most limit claims a call.
    */
@@ -283,7 +303,7 @@ export class ClaimRepository {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         `update claims set bundle = null, purged_at = now() where id in (
-           select id from claims where purged_at is null and status in ('complete', 'partial', 'error', 'failed')
+           select id from claims where purged_at is null and status in ('complete', 'partial', 'error', 'failed', 'cancelled')
              and created_at < ${cutoff} order by created_at limit ${Math.trunc(limit)} for update skip locked)
          returning id`);
       const ids = rows.map((r) => r.id);

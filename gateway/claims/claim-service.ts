@@ -17,8 +17,8 @@ import { callbackJob, deliveryJob } from '../../workers/jobs.js';
 import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
 import { ClaimRepository, DuplicateClaimError, type AnswerFacts, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
 import { claimPreAuthorisationIssues, preAuthorisationOf } from './claim-preauthorisation.js';
-import { statusTask, type ClaimTaskRequest } from './claim-tasks.js';
-import { PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
+import { completedTask, type ClaimTaskRequest } from './claim-tasks.js';
+import { CANCELLABLE_HERE, PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
 export interface ClaimServiceDeps {
@@ -35,6 +35,8 @@ export interface ClaimServiceDeps {
   readonly checkEligibility?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
   /** Asks the claim's insurer for its answer now (its adapter's fetchClaimResponse), recording a new final one; false when it has none to give. */
   readonly askInsurer?: (claim: ClaimRecord) => Promise<boolean>;
+  /** Asks the claim's insurer to cancel it (its adapter's cancelClaim); undefined when the insurer takes no cancellations. */
+  readonly cancelAtInsurer?: (claim: ClaimRecord) => Promise<'cancelled' | 'too-late' | undefined>;
   /** What of the claim the insurer's format cannot carry (its adapter's checkClaim): errors refuse the claim. */
   readonly checkMapping?: (accepted: AcceptableClaim) => Promise<OperationOutcomeIssue[]>;
 }
@@ -96,7 +98,7 @@ export class ClaimService {
   }
 
   /** Stores an insurer's ClaimResponse for this claim and queues its push to the provider. */
-  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse, insurerReference?: string): Promise<{ record: StoredResponse; created: boolean }> {
+  async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse, insurerReference?: string): Promise<{ record: StoredResponse; created: boolean; cancelled?: boolean }> {
     const facts: AnswerFacts = { insurerReference, preAuthorisation: preAuthorisationOf(claim, answer) };
     const provider = await this.deps.registry.get(claim.providerId);
     const response: ClaimResponse & { id: string } = {
@@ -114,7 +116,7 @@ export class ClaimService {
       this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');
       if (provider?.callbackUrl) await this.deps.outbox.dispatch([callbackJob(result.record.id)]);
     }
-    return { record: stored(result.record, claim), created: result.created };
+    return { record: stored(result.record, claim), created: result.created, cancelled: result.cancelled };
   }
 
   /**
@@ -169,8 +171,36 @@ export class ClaimService {
     if (claim.status === 'pended' && this.deps.askInsurer && (await this.deps.askInsurer(claim))) {
       claim = (await this.deps.claims.get(claim.id))!;
     }
+    return this.completed(request, claim);
+  }
+
+  /**
+   * A provider's cancel Task. A claim the insurer has not taken (accepted, queued, or a dead letter) is
+   * cancelled here and never delivered; a pended one only if its insurer agrees; an adjudicated one
+   * never (409 cancel-too-late: send a corrected claim instead). Cancelling twice answers the same.
+   */
+  async cancelClaim(request: ClaimTaskRequest, caller: Caller): Promise<Task & { id: string }> {
+    if (caller.kind !== 'provider') throw notFound('Claim', request.claimId);
+    const claim = await this.visibleClaim(request.claimId, caller);
+    const by = caller.participantId;
+    const here = await this.deps.claims.cancel(claim.id, [...CANCELLABLE_HERE], by);
+    if (here.cancelled || here.claim?.status === 'cancelled') return this.completed(request, here.claim!);
+    const current = here.claim!;
+    if (current.status !== 'pended') throw tooLate(current);
+    const asked = this.deps.cancelAtInsurer ? await this.deps.cancelAtInsurer(current) : undefined;
+    if (asked === undefined) {
+      throw gatewayError('cancel-not-offered', `The insurer ${current.insurerId} has taken the claim and takes no cancellations through the gateway: ask it directly`, 'Task.focus');
+    }
+    if (asked === 'too-late') throw tooLate(current);
+    const atInsurer = await this.deps.claims.cancel(claim.id, ['pended'], by);
+    if (!atInsurer.cancelled && atInsurer.claim?.status !== 'cancelled') throw tooLate(atInsurer.claim!);
+    this.deps.logger.info({ claimId: claim.id, insurer: claim.insurerId }, 'claim cancelled at its insurer');
+    return this.completed(request, atInsurer.claim!);
+  }
+
+  private async completed(request: ClaimTaskRequest, claim: ClaimRecord): Promise<Task & { id: string }> {
     const latest = (await this.deps.claims.responses(claim.id)).at(-1);
-    return statusTask(request, claim, latest?.id);
+    return completedTask(request, claim, latest?.id);
   }
 
   /** The claim when the caller submitted it or it is addressed to the caller; otherwise 404. */
@@ -222,6 +252,11 @@ export function canSee(caller: Caller, exchange: { readonly providerId: string; 
 export function claimOf(record: ClaimRecord): Claim {
   if (!record.bundle) throw purged(record);
   return record.bundle.entry![0]!.resource as Claim;
+}
+
+/** The refusal of a cancellation that comes too late: the insurer has adjudicated the claim. */
+function tooLate(claim: ClaimRecord) {
+  return gatewayError('cancel-too-late', `The claim is ${claim.status}: its insurer has adjudicated it, so it can no longer be cancelled. Send a corrected claim instead`, 'Task.focus');
 }
 
 /** A response whose resource is still there (not purged). */

@@ -5,8 +5,13 @@
  *                   │          ▲
  *                   ├──────────┴──────▶ complete | partial | error   (insurer answered at once)
  *                   └─▶ failed   (delivery retries exhausted: a dead letter, see docs/architecture.md)
+ *
+ *   accepted, queued, failed, or pended when the insurer agrees ──▶ cancelled   (the provider's cancel Task)
  */
-export type ClaimStatus = 'accepted' | 'queued' | 'pended' | 'complete' | 'partial' | 'error' | 'failed';
+export type ClaimStatus = 'accepted' | 'queued' | 'pended' | 'complete' | 'partial' | 'error' | 'failed' | 'cancelled';
+
+/** States in which the provider may still cancel the claim without its insurer (it has not taken it). */
+export const CANCELLABLE_HERE: ReadonlySet<ClaimStatus> = new Set(['accepted', 'queued', 'failed']);
 
 /** States in which the claim still has to be delivered to its insurer. */
 export const DELIVERABLE: ReadonlySet<ClaimStatus> = new Set(['accepted', 'queued']);

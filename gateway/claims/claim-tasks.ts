@@ -1,9 +1,10 @@
 /**
- * Tasks about a claim (FHIR's financial task codes): a provider asks for a claim's status with a Task
- * of code "status" focused on the claim. The gateway answers with the Task completed: the claim's
- * processing status as businessStatus and its latest ClaimResponse as output, after asking the insurer
- * when the claim waits for its answer. Other codes (cancel, poll, release, reprocess) are refused with
- * a clear outcome until the gateway carries them (docs/lifecycle.md).
+ * Tasks about a claim (FHIR's financial task codes), from the provider that submitted it:
+ * - "status": the Task completed, with the claim's processing status as businessStatus and its latest
+ *   ClaimResponse as output, after asking the insurer when the claim waits for its answer;
+ * - "cancel": the claim cancelled, by the gateway alone while the insurer has not taken it, else by the
+ *   insurer; refused when it is too late (adjudicated) or the insurer takes no cancellations.
+ * Other codes (poll, release, reprocess) are refused with a clear outcome (docs/lifecycle.md).
  */
 import { randomUUID } from 'node:crypto';
 import type { Task } from '@medplum/fhirtypes';
@@ -17,7 +18,7 @@ export const FINANCIAL_TASK_SYSTEM = 'http://hl7.org/fhir/CodeSystem/financialta
 
 /** A task the gateway carries, read from a request body. */
 export interface ClaimTaskRequest {
-  readonly code: 'status';
+  readonly code: 'status' | 'cancel';
   readonly claimId: string;
   readonly task: Task;
 }
@@ -29,9 +30,9 @@ export function readClaimTask(body: Record<string, unknown>): ClaimTaskRequest {
   }
   const task = body as unknown as Task;
   const code = task.code?.coding?.find((c) => c.system === FINANCIAL_TASK_SYSTEM)?.code;
-  if (code !== 'status') {
+  if (code !== 'status' && code !== 'cancel') {
     throw gatewayError('task-unsupported',
-      `The gateway carries Tasks of code status (${FINANCIAL_TASK_SYSTEM}); ${code ? `"${code.slice(0, 32)}" is not carried yet` : 'this Task has no code of that system'}`, 'Task.code');
+      `The gateway carries Tasks of code status and cancel (${FINANCIAL_TASK_SYSTEM}); ${code ? `"${code.slice(0, 32)}" is not carried yet` : 'this Task has no code of that system'}`, 'Task.code');
   }
   const focus = task.focus?.reference;
   const claimId = typeof focus === 'string' ? /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(focus)?.[1] : undefined;
@@ -39,15 +40,15 @@ export function readClaimTask(body: Record<string, unknown>): ClaimTaskRequest {
   return { code, claimId, task };
 }
 
-/** The completed status Task: the claim's processing status, and its latest ClaimResponse when it has one. */
-export function statusTask(request: ClaimTaskRequest, claim: ClaimRecord, latestResponseId: string | undefined): Task & { id: string } {
+/** The completed Task: the claim's processing status, and its latest ClaimResponse when it has one. */
+export function completedTask(request: ClaimTaskRequest, claim: ClaimRecord, latestResponseId: string | undefined): Task & { id: string } {
   const now = new Date().toISOString();
   return {
     resourceType: 'Task',
     id: randomUUID(),
     status: 'completed',
     intent: request.task.intent ?? 'order',
-    code: { coding: [{ system: FINANCIAL_TASK_SYSTEM, code: 'status' }] },
+    code: { coding: [{ system: FINANCIAL_TASK_SYSTEM, code: request.code }] },
     focus: { reference: `Claim/${claim.id}` },
     requester: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.providerId } },
     owner: { identifier: { system: PARTICIPANT_SYSTEM, value: claim.insurerId } },

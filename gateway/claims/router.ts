@@ -82,7 +82,8 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   }, 'system/ClaimResponse.write', true));
 
   router.post('/fhir/Task', deps.body, route(async (req) => {
-    const task = await deps.service.claimStatus(readClaimTask(req.body), req.caller);
+    const request = readClaimTask(req.body);
+    const task = request.code === 'cancel' ? await deps.service.cancelClaim(request, req.caller) : await deps.service.claimStatus(request, req.caller);
     return { status: 200, resource: task };
   }, 'system/Task.write'));
 

@@ -85,6 +85,31 @@ export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
         .map((e) => e.resource).filter((r): r is ClaimResponse => r?.resourceType === 'ClaimResponse');
       return entries.at(-1);
     },
+    async cancelClaim(query: ClaimQuery): Promise<'cancelled' | 'too-late'> {
+      const settings = settingsOf(query.settings);
+      const client = clientFor(settings);
+      const task = {
+        resourceType: 'Task', status: 'requested', intent: 'order',
+        code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/financialtaskcode', code: 'cancel' }] },
+        focus: { reference: `Claim/${query.claimId}` }, authoredOn: new Date().toISOString(),
+      };
+      let answer: unknown;
+      try {
+        answer = await client.create({
+          resourceType: 'Task', body: task as never,
+          options: { headers: { ...FHIR_HEADERS, 'Content-Type': 'application/fhir+json' }, signal: withTimeout(query.signal, settings.timeoutMs ?? defaultTimeoutMs) },
+        });
+      } catch (err) {
+        // The insurer never had the claim: there is nothing left to cancel.
+        if ((err as HttpFailure).response?.status === 404) return 'cancelled';
+        throw transientOf(err, settings.baseUrl, 'the cancel Task');
+      }
+      const status = (answer as { resourceType?: unknown; status?: unknown } | null);
+      if (status?.resourceType !== 'Task') throw new TransientDeliveryError(`insurer answered the cancel Task with ${describe(status as { resourceType?: unknown } | null)}, not a Task`);
+      if (status.status === 'completed') return 'cancelled';
+      if (status.status === 'rejected' || status.status === 'failed') return 'too-late';
+      throw new TransientDeliveryError(`insurer answered the cancel Task with a Task ${typeof status.status === 'string' ? status.status.slice(0, 32) : 'without status'}`);
+    },
     async checkEligibility(query: EligibilityQuery): Promise<EligibilityAnswer> {
       const settings = settingsOf(query.settings);
       const client = clientFor(settings);

@@ -4,9 +4,14 @@
  */
 import type { Queryable } from './database.js';
 
-/** The stored value, created with make() on first use; concurrent first uses agree on one value. */
+/**
+ * The stored value, created with make() on first use only (make may be costly: an RSA key takes
+ * 100–300 ms); concurrent first uses agree on one value.
+ */
 export async function deploymentSetting(db: Queryable, key: string, make: () => string): Promise<string> {
+  const read = async () => (await db.query<{ value: string }>('select value from gateway_settings where key = $1', [key])).rows[0]?.value;
+  const stored = await read();
+  if (stored !== undefined) return stored;
   await db.query('insert into gateway_settings (key, value) values ($1, $2) on conflict (key) do nothing', [key, make()]);
-  const { rows } = await db.query<{ value: string }>('select value from gateway_settings where key = $1', [key]);
-  return rows[0]!.value;
+  return (await read())!;
 }

@@ -11,11 +11,13 @@ import { loadAverage, machineFacts } from './harness/machine.js';
 import { repositoryRoot } from './harness/paths.js';
 import { renderMarkdown } from './harness/report.js';
 import type { Benchmark, BenchmarkResult, RunReport } from './harness/types.js';
+import { endToEndBenchmark } from './end-to-end/benchmark.js';
 import { eligibilityBenchmark } from './eligibility/benchmark.js';
+import { ingestBenchmark } from './ingest/benchmark.js';
 import { validationBenchmark } from './validation/benchmark.js';
 
 /** Every benchmark, in the order they run and appear in the report. */
-export const BENCHMARKS: readonly Benchmark[] = [validationBenchmark, eligibilityBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [validationBenchmark, eligibilityBenchmark, ingestBenchmark, endToEndBenchmark];
 
 async function main(): Promise<void> {
   const root = repositoryRoot();

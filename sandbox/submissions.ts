@@ -18,6 +18,7 @@ export function submitClaim(ctx: SandboxContext, insurer: InsurerSeed, body: unk
   if ('issues' in read) {
     return unprocessable(read.issues);
   }
+  withdrawReplaced(ctx, insurer, read.claim);
   const input = adjudicationInput(ctx, insurer, read.bundle, read.claim);
   const decision = decideClaim(input);
   if (read.claim.id) ctx.answers.record(insurer.id, read.claim.id, decision.response);
@@ -30,6 +31,21 @@ export function submitClaim(ctx: SandboxContext, insurer: InsurerSeed, body: unk
     });
   }
   return { status: 200, body: decision.response };
+}
+
+/**
+ * A corrected claim (related entry with relationship "replaces" naming Claim/{id}) replaces the earlier
+ * one: an answer still being prepared for it is withdrawn, and its latest answer becomes cancelled.
+ */
+function withdrawReplaced(ctx: SandboxContext, insurer: InsurerSeed, claim: Claim): void {
+  for (const related of claim.related ?? []) {
+    if (!related.relationship?.coding?.some((c) => c.code === 'replaces')) continue;
+    const replacedId = /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(related.claim?.reference ?? '')?.[1];
+    const latest = replacedId ? ctx.answers.latest(insurer.id, replacedId) : undefined;
+    if (!replacedId || !latest) continue;
+    ctx.pended.cancel(insurer.id, replacedId);
+    ctx.answers.record(insurer.id, replacedId, { ...latest, status: 'cancelled', disposition: `Replaced by the corrected claim ${claim.id ?? ''}.`.trim() });
+  }
 }
 
 function adjudicationInput(

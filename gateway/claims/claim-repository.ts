@@ -25,6 +25,8 @@ export interface ClaimRecord {
   readonly lastError?: string;
   /** Set when the claim had no insurer answer past its insurer's deadline; cleared by an answer. */
   readonly stuckSince?: Date;
+  /** The claim that corrected (replaced) this one. */
+  readonly replacedBy?: string;
   /** The insurer's own id for the claim, when its answer gave one. */
   readonly insurerReference?: string;
   readonly createdAt: Date;
@@ -63,7 +65,7 @@ export interface ResponseRecord {
 interface ClaimRow {
   id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
   status: ClaimStatus; bundle: Bundle | null; purged_at: Date | null; accepted_response_id: string; attempts: number; replays: number;
-  last_error: string | null; stuck_since: Date | null; insurer_reference: string | null;
+  last_error: string | null; stuck_since: Date | null; insurer_reference: string | null; replaced_by: string | null;
   created_at: Date; updated_at: Date;
 }
 interface ResponseRow {
@@ -80,6 +82,8 @@ export interface NewClaim {
   readonly acceptedResponse: ClaimResponse & { id: string };
   readonly warnings: unknown[];
   readonly jobs: readonly OutboxMessage[];
+  /** The claim this one corrects: marked replaced, and cancelled if its insurer had not decided it. */
+  readonly replaces?: string;
 }
 
 /** Thrown by insert when the provider already submitted a claim with this identifier. */
@@ -101,6 +105,13 @@ export class ClaimRepository {
         );
         await this.event(tx, claim.id, 'accepted', claim.warnings.length > 0 ? { warnings: claim.warnings } : undefined);
         await this.insertResponse(tx, claim.id, 'gateway', undefined, claim.acceptedResponse);
+        if (claim.replaces) {
+          await tx.query(
+            `update claims set replaced_by = $2, stuck_since = null, updated_at = now(),
+               status = case when status in ('accepted', 'queued', 'pended', 'failed') then 'cancelled' else status end
+             where id = $1`, [claim.replaces, claim.id]);
+          await this.event(tx, claim.replaces, 'replaced', { by: claim.id });
+        }
         await writeOutbox(tx, claim.jobs);
       });
     } catch (err) {
@@ -373,6 +384,7 @@ function toClaim(row: ClaimRow): ClaimRecord {
     identifierValue: row.identifier_value, status: row.status, bundle: row.bundle, acceptedResponseId: row.accepted_response_id,
     attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined,
     stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined, insurerReference: row.insurer_reference ?? undefined,
+    replacedBy: row.replaced_by ?? undefined,
     purgedAt: row.purged_at ? new Date(row.purged_at) : undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
   };
 }

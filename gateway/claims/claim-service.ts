@@ -18,7 +18,8 @@ import { checkClaimBundle, type AcceptableClaim } from './claim-bundle.js';
 import { ClaimRepository, DuplicateClaimError, type AnswerFacts, type ClaimRecord, type ResponseRecord } from './claim-repository.js';
 import { claimPreAuthorisationIssues, preAuthorisationOf } from './claim-preauthorisation.js';
 import { completedTask, type ClaimTaskRequest } from './claim-tasks.js';
-import { CANCELLABLE_HERE, PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
+import { claimCorrection } from './claim-corrections.js';
+import { CANCELLABLE_HERE, PROCESSING_STATUS_EXTENSION, REPLACED_BY_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
 export interface ClaimServiceDeps {
@@ -61,13 +62,14 @@ export class ClaimService {
     const existing = await this.original(accepted);
     if (existing) return existing;
     // The checks on the gateway's own data, reported together; the eligibility check (it may ask the insurer) only after.
-    const local = [...await claimPreAuthorisationIssues(accepted, this.deps.claims), ...(this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [])];
+    const correction = await claimCorrection(accepted, this.deps.claims);
+    const local = [...correction.issues, ...await claimPreAuthorisationIssues(accepted, this.deps.claims), ...(this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [])];
     if (hasErrors(local)) throw invalid([...accepted.warnings, ...local]);
     const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
     if (hasErrors(eligibility)) throw invalid([...accepted.warnings, ...eligibility]);
     const warnings = [...accepted.warnings, ...eligibility];
     const claimId = randomUUID();
-    const claim: Claim = { ...accepted.claim, id: claimId };
+    const claim: Claim = { ...correction.claim, id: claimId };
     const bundle = { ...accepted.bundle, entry: [{ ...accepted.bundle.entry![0], resource: claim }, ...accepted.bundle.entry!.slice(1)] };
     const patient = accepted.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as { identifier?: ClaimResponse['patient']['identifier'][] } | undefined;
     const claimResponse = queuedResponse(randomUUID(), claim, {
@@ -77,7 +79,7 @@ export class ClaimService {
     try {
       await this.deps.claims.insert({
         id: claimId, providerId: accepted.provider.id, insurerId: accepted.insurer.id, identifier: accepted.identifier,
-        bundle, acceptedResponse: claimResponse, warnings, jobs: [job],
+        bundle, acceptedResponse: claimResponse, warnings, jobs: [job], replaces: correction.original?.id,
       });
     } catch (err) {
       if (err instanceof DuplicateClaimError) return (await this.original(accepted))!;
@@ -231,9 +233,10 @@ export class ClaimService {
     return {
       ...claim,
       meta: { ...claim.meta, lastUpdated: record.updatedAt.toISOString() },
-      extension: [...(claim.extension ?? []).filter((e) => e.url !== PROCESSING_STATUS_EXTENSION && e.url !== STUCK_SINCE_EXTENSION),
+      extension: [...(claim.extension ?? []).filter((e) => e.url !== PROCESSING_STATUS_EXTENSION && e.url !== STUCK_SINCE_EXTENSION && e.url !== REPLACED_BY_EXTENSION),
         { url: PROCESSING_STATUS_EXTENSION, valueCode: record.status },
-        ...(record.stuckSince ? [{ url: STUCK_SINCE_EXTENSION, valueDateTime: record.stuckSince.toISOString() }] : [])],
+        ...(record.stuckSince ? [{ url: STUCK_SINCE_EXTENSION, valueDateTime: record.stuckSince.toISOString() }] : []),
+        ...(record.replacedBy ? [{ url: REPLACED_BY_EXTENSION, valueReference: { reference: `Claim/${record.replacedBy}` } }] : [])],
     };
   }
 }

@@ -36,5 +36,8 @@ export const PROCESSING_STATUS_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/c
 /** Extension on the Claim the gateway serves, carrying its processing status. */
 export const PROCESSING_STATUS_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-processing-status';
 
+/** Extension on a Claim the gateway serves once a corrected claim replaced it: a reference to that claim. */
+export const REPLACED_BY_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-replaced-by';
+
 /** Extension on the Claim the gateway serves while it is stuck: since when it waits past its insurer's deadline. */
 export const STUCK_SINCE_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-stuck-since';

@@ -341,6 +341,29 @@ export class ClaimRepository {
     return rows.map(toResponse);
   }
 
+  /**
+   * The answers waiting for a provider, oldest first, at most limit: its claims' ClaimResponses (the
+   * insurers' and the gateway's later ones, not the first "queued" it got with its 202) it has not
+   * acknowledged, and not purged. Also how many wait in all.
+   */
+  async waitingFor(providerId: string, limit: number): Promise<{ responses: ResponseRecord[]; total: number }> {
+    const from = `from claim_responses r join claims c on c.id = r.claim_id
+      where c.provider_id = $1 and r.acknowledged_at is null and r.id <> c.accepted_response_id and r.resource is not null`;
+    const page = await this.db.query<ResponseRow>(`select r.* ${from} order by r.created_at, r.id limit ${Math.trunc(limit)}`, [providerId]);
+    const count = await this.db.query<{ n: number }>(`select count(*)::int as n ${from}`, [providerId]);
+    return { responses: page.rows.map(toResponse), total: count.rows[0]!.n };
+  }
+
+  /** Marks answers acknowledged by their provider; ids of other providers' answers are ignored. Returns those marked now. */
+  async acknowledge(providerId: string, responseIds: readonly string[]): Promise<string[]> {
+    const ids = responseIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      `update claim_responses r set acknowledged_at = now() from claims c
+        where c.id = r.claim_id and c.provider_id = $1 and r.id = any($2::uuid[]) and r.acknowledged_at is null returning r.id`, [providerId, ids]);
+    return rows.map((r) => r.id);
+  }
+
   /** The state history of a claim, oldest first. */
   async events(claimId: string): Promise<Array<{ status: string; at: Date; detail: unknown }>> {
     const { rows } = await this.db.query<{ status: string; at: Date; detail: unknown }>(

@@ -205,6 +205,22 @@ export class ClaimService {
     return completedTask(request, claim, latest?.id);
   }
 
+  /**
+   * Endpoint-wide polling, for providers that cannot receive callbacks: the answers waiting for the
+   * caller, oldest first, until it acknowledges them (a poll without acknowledgement gives them again).
+   */
+  async poll(caller: Caller, limit: number): Promise<{ responses: StoredResponse[]; total: number }> {
+    if (caller.kind !== 'provider') throw gatewayError('insufficient-scope', 'Polling gives providers the answers to their claims; insurers receive claims through their adapter');
+    const { responses, total } = await this.deps.claims.waitingFor(caller.participantId, limit);
+    return { responses: responses as StoredResponse[], total };
+  }
+
+  /** Acknowledges polled answers of the caller; returns how many were waiting. */
+  async acknowledge(caller: Caller, responseIds: readonly string[]): Promise<number> {
+    if (caller.kind !== 'provider') throw gatewayError('insufficient-scope', 'Only providers poll and acknowledge');
+    return (await this.deps.claims.acknowledge(caller.participantId, responseIds)).length;
+  }
+
   /** The claim when the caller submitted it or it is addressed to the caller; otherwise 404. */
   async visibleClaim(id: string, caller: Caller): Promise<ClaimRecord> {
     const claim = await this.deps.claims.get(id);

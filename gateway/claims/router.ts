@@ -81,6 +81,19 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
     return { status: created ? 201 : 200, resource: record.resource, location: `${req.baseUrl}/fhir/ClaimResponse/${record.id}` };
   }, 'system/ClaimResponse.write', true));
 
+  router.get('/fhir/$poll', route(async (req) => {
+    const count = req.query._count === undefined ? 50 : Number(req.query._count);
+    if (!Number.isInteger(count) || count < 1 || count > 500) throw gatewayError('search-parameter', '_count must be a whole number from 1 to 500', '_count');
+    const { responses, total } = await deps.service.poll(req.caller, count);
+    return { status: 200, resource: { ...searchset(responses, req.baseUrl), total } };
+  }, 'system/ClaimResponse.read'));
+
+  router.post('/fhir/$poll-ack', deps.body, route(async (req) => {
+    const ids = acknowledgedIds(req.body);
+    const acknowledged = await deps.service.acknowledge(req.caller, ids);
+    return { status: 200, resource: { resourceType: 'Parameters', parameter: [{ name: 'acknowledged', valueInteger: acknowledged }] } };
+  }, 'system/ClaimResponse.read'));
+
   router.post('/fhir/Task', deps.body, route(async (req) => {
     const request = readClaimTask(req.body);
     const task = request.code === 'cancel' ? await deps.service.cancelClaim(request, req.caller) : await deps.service.claimStatus(request, req.caller);
@@ -88,6 +101,17 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   }, 'system/Task.write'));
 
   return router;
+}
+
+/** The ClaimResponse ids a Parameters resource acknowledges (parameters "message", valueReference ClaimResponse/{id}). */
+function acknowledgedIds(body: Record<string, unknown>): string[] {
+  if (body.resourceType !== 'Parameters') throw gatewayError('resource-type', 'Acknowledge with a Parameters resource: a parameter "message" (valueReference ClaimResponse/{id}) per answer', 'resourceType');
+  const parameters = Array.isArray(body.parameter) ? (body.parameter as Array<{ name?: unknown; valueReference?: { reference?: unknown } }>) : [];
+  const ids = parameters.filter((p) => p?.name === 'message').map((p) => /^(?:.*\/)?ClaimResponse\/([A-Za-z0-9\-.]{1,64})$/.exec(String(p.valueReference?.reference ?? ''))?.[1]);
+  if (ids.length === 0 || ids.some((id) => id === undefined)) {
+    throw gatewayError('poll-ack-invalid', 'Each parameter "message" must reference an answer: valueReference ClaimResponse/{id}', 'Parameters.parameter');
+  }
+  return ids as string[];
 }
 
 function searchset(responses: StoredResponse[], baseUrl: string): Bundle {

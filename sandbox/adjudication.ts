@@ -135,7 +135,8 @@ export function adjudicateItems(input: AdjudicationInput): ClaimResponse {
     ...(input.claim.use === 'preauthorization' && outcome !== 'error' ? preAuthorisation(input) : {}),
     item: decisions.map(responseItem),
     total: [totalEntry('submitted', submitted), totalEntry('benefit', benefit)],
-    ...payment(benefit),
+    // Preauthorisations and predeterminations say what would be paid; only a claim is paid.
+    ...((input.claim.use ?? 'claim') === 'claim' ? payment(benefit) : {}),
     ...(outcome === 'error' ? { error: rejected.map((d) => adjudicationError('excluded-service', d.sequence)) } : {}),
   };
 }

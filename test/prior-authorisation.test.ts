@@ -43,6 +43,19 @@ describe('prior authorisation', () => {
     ref = answer.preAuthRef!;
   }, 30_000);
 
+  it('answers a predetermination through the same pipeline, with what would be paid and no reference', async () => {
+    const bundle = claimBundle();
+    (bundle.entry![0]!.resource as Claim).use = 'predetermination';
+    const claimId = claimIdOf(await gw.submit(bundle));
+    const answer = await finalAnswer(claimId);
+    expect(answer).toMatchObject({ use: 'predetermination', outcome: 'complete' });
+    expect(answer.total?.find((t) => t.category.coding?.[0]?.code === 'benefit')?.amount.value).toBeGreaterThan(0);
+    expect(answer.payment).toBeUndefined(); // what would be paid, not a payment
+    expect(answer.preAuthRef).toBeUndefined();
+    const row = await gw.passerelle.db.query<{ preauth_ref: string | null }>('select preauth_ref from claims where id = $1', [claimId]);
+    expect(row.rows[0]!.preauth_ref).toBeNull();
+  }, 30_000);
+
   it('lets a claim citing it through, and the insurer adjudicates it without review', async () => {
     const answer = await gw.submit(citing(ref));
     expect(answer.status).toBe(202);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ClaimResponse, CoverageEligibilityResponse, OperationOutcome } from '@medplum/fhirtypes';
-import { listenOnFreePort } from '../test/http-server.js';
-import express from 'express';
+import { startGatewayPeer, type GatewayPeer } from '../test/gateway-peer.js';
 import { pino } from 'pino';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from './server.js';
 import type { SandboxStatsSnapshot } from './stats.js';
@@ -253,44 +252,8 @@ describe('sandbox insurer over HTTP', () => {
   });
 });
 
-/** A stand-in for the gateway: an OAuth token endpoint and POST /fhir/ClaimResponse. */
-interface GatewayStub {
-  readonly url: string;
-  readonly tokenRequests: { contentType?: string; form: Record<string, string> }[];
-  readonly posts: { status: number; authorization?: string; contentType?: string; idempotencyKey?: string; body: ClaimResponse }[];
-  /** Statuses to answer to the next ClaimResponse posts (201 once empty). */
-  readonly statuses: number[];
-  /** Resolves with the first ClaimResponse the stub accepts. */
-  readonly accepted: Promise<ClaimResponse>;
-  close(): Promise<void>;
-}
-
-async function startGatewayStub(): Promise<GatewayStub> {
-  const tokenRequests: GatewayStub['tokenRequests'] = [];
-  const posts: GatewayStub['posts'] = [];
-  const statuses: number[] = [];
-  let accept!: (response: ClaimResponse) => void;
-  const accepted = new Promise<ClaimResponse>((resolve) => (accept = resolve));
-  const app = express();
-  app.post('/auth/token', express.urlencoded({ extended: false }), (req, res) => {
-    tokenRequests.push({ contentType: req.get('content-type'), form: { ...req.body } });
-    res.json({ access_token: `token-${tokenRequests.length}`, token_type: 'Bearer', expires_in: 3600 });
-  });
-  app.post('/fhir/ClaimResponse', express.json({ type: 'application/fhir+json' }), (req, res) => {
-    const status = statuses.shift() ?? 201;
-    const headers = { authorization: req.get('authorization'), contentType: req.get('content-type'), idempotencyKey: req.get('idempotency-key') };
-    posts.push({ status, ...headers, body: req.body });
-    res.status(status).json(req.body);
-    if (status === 201) {
-      accept(req.body as ClaimResponse);
-    }
-  });
-  const { url, close } = await listenOnFreePort(app);
-  return { url, tokenRequests, posts, statuses, accepted, close };
-}
-
 describe('pended claims', () => {
-  let gateway: GatewayStub;
+  let gateway: GatewayPeer;
   let sandbox: SandboxHandle;
   const submitPended = (key?: string): Promise<Submitted<ClaimResponse>> =>
     post<ClaimResponse>(`${sandbox.url}/demo-insurer/fhir/Claim/$submit`, fixture('claim-bundle-above-pend-threshold.json'), {
@@ -298,7 +261,7 @@ describe('pended claims', () => {
     });
 
   beforeEach(async () => {
-    gateway = await startGatewayStub();
+    gateway = await startGatewayPeer();
     sandbox = await startSandbox(sandboxOptions({ gatewayUrl: gateway.url, pendDelayMs: 20, delivery: { baseDelayMs: 10 } }));
   });
   afterEach(async () => {

@@ -1,9 +1,8 @@
 // The IPM JSON API over real HTTP: the sandbox's rules answered in the IPM's flat format, its checks,
 // API key, claimRef idempotency, and pended claims decided later without any post to the gateway.
 import { readFileSync } from 'node:fs';
-import express from 'express';
 import { pino } from 'pino';
-import { listenOnFreePort } from '../../test/http-server.js';
+import { startGatewayPeer } from '../../test/gateway-peer.js';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../server.js';
 
 // Fixtures are dated 2025; the clock is pinned inside that year so "current year" means 2025.
@@ -207,27 +206,9 @@ describe('IPM JSON API', () => {
   });
 });
 
-/** A stand-in for the gateway that records every ClaimResponse posted to it. */
-async function startGatewayStub(): Promise<{ url: string; posted: string[]; accepted: Promise<void>; close(): Promise<void> }> {
-  const posted: string[] = [];
-  let accept!: () => void;
-  const accepted = new Promise<void>((resolve) => (accept = resolve));
-  const app = express();
-  app.post('/auth/token', (_req, res) => {
-    res.json({ access_token: 'token', token_type: 'Bearer', expires_in: 3600 });
-  });
-  app.post('/fhir/ClaimResponse', express.json({ type: 'application/fhir+json' }), (req, res) => {
-    posted.push(String((req.body as { request?: { reference?: string } }).request?.reference));
-    res.status(201).json(req.body);
-    accept();
-  });
-  const { url, close } = await listenOnFreePort(app);
-  return { url, posted, accepted, close };
-}
-
 describe('IPM JSON API, pended claims', () => {
   test('answers PENDING above the threshold, then GET shows the decided answer with the same ipmRef; nothing is posted', async () => {
-    const gateway = await startGatewayStub();
+    const gateway = await startGatewayPeer();
     const sandbox = await startSandbox(sandboxOptions({ pendDelayMs: 20, gatewayUrl: gateway.url }));
     const ipm = ipmClient(() => sandbox.url);
     try {
@@ -260,7 +241,7 @@ describe('IPM JSON API, pended claims', () => {
       const fhirClaim = readFileSync(new URL('../fixtures/claim-bundle-above-pend-threshold.json', import.meta.url), 'utf8');
       await fetch(`${sandbox.url}/demo-insurer/fhir/Claim/$submit`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: fhirClaim });
       await gateway.accepted;
-      expect(gateway.posted).toEqual(['Claim/claim-above-pend-threshold']);
+      expect(gateway.posts.map((p) => p.body.request?.reference)).toEqual(['Claim/claim-above-pend-threshold']);
     } finally {
       await sandbox.close();
       await gateway.close();

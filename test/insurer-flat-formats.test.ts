@@ -110,6 +110,7 @@ describe('a mutuelle exchanging CSV batch files', () => {
     expect(one.outcome).toBe('complete');
     const totals = Object.fromEntries(one.total!.map((t) => [t.category.coding![0]!.code, t.amount.value]));
     expect(totals).toEqual({ submitted: total, benefit: total / 2, copay: total / 2 }); // the mutuelle pays 50 %
+    expect(one.disposition).toMatch(/^Claim accepted\./); // the claim's message, repeated on its rows
     const two = await finalAnswer(unknown);
     expect(two.outcome).toBe('error');
     expect(two.error!.map((e) => e.code.coding![0]!.code)).toContain('MEMBER_UNKNOWN');

@@ -50,9 +50,14 @@ const source: AuditEvent['source'] = {
   type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
 };
 
-/** An access to the API (BALP RESTful pattern) or to the token endpoint (authentication). */
+/** A login: a token request, or an operator console login (gateway/console/router.ts). */
+export function isLogin(facts: Pick<AccessFacts, 'method' | 'path'>): boolean {
+  return facts.path === '/auth/token' || (facts.path === '/console/session' && facts.method === 'POST');
+}
+
+/** An access to the API (BALP RESTful pattern) or a login (authentication). */
 export function accessEvent(facts: AccessFacts, now = new Date()): AuditEvent & { id: string } {
-  const authentication = facts.path === '/auth/token';
+  const authentication = isLogin(facts);
   const { code, action } = interaction(facts.method, facts.path, facts.entity);
   return {
     resourceType: 'AuditEvent',

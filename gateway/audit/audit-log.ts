@@ -8,7 +8,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Database, Queryable } from '../store/database.js';
 import type { Logger } from '../logger.js';
-import { accessEvent, outcomeOf, stateEvent, type AccessFacts } from './audit-events.js';
+import { accessEvent, isLogin, outcomeOf, stateEvent, type AccessFacts } from './audit-events.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,13 +24,17 @@ export interface AuditQuery {
   readonly visibleTo?: string;
 }
 
-/** Records a claim state change inside the caller's transaction. */
-export async function recordStateChange(tx: Queryable, claimId: string, status: string): Promise<void> {
+/**
+ * Records a claim state change inside the caller's transaction: the entry of the claim's history
+ * (claim_events, with its detail) and its AuditEvent, in one statement (one round trip per change).
+ */
+export async function recordStateChange(tx: Queryable, claimId: string, status: string, detail?: unknown): Promise<void> {
   const event = stateEvent(claimId, status);
   await tx.query(
-    `insert into audit_events (id, kind, entity, outcome, participants, resource)
+    `with history as (insert into claim_events (claim_id, status, detail) values ($4, $5, $6::jsonb))
+     insert into audit_events (id, kind, entity, outcome, participants, resource)
      select $1, 'state', $2, '0', array[c.provider_id, c.insurer_id], $3::json from claims c where c.id = $4`,
-    [event.id, `Claim/${claimId}`, JSON.stringify(event), claimId]);
+    [event.id, `Claim/${claimId}`, JSON.stringify(event), claimId, status, detail === undefined ? null : JSON.stringify(detail)]);
 }
 
 /** Writes and reads the audit trail. */
@@ -49,7 +53,7 @@ export class AuditLog {
          array_remove(array[$3::text] || coalesce((select array[c.provider_id, c.insurer_id] from claims c
            where c.id = coalesce($6::uuid, (select claim_id from claim_responses where id = $7::uuid))), '{}'::text[]), null),
          $8::json)`,
-      [event.id, facts.path === '/auth/token' ? 'authentication' : 'access', facts.participantId ?? null, facts.entity ?? null,
+      [event.id, isLogin(facts) ? 'authentication' : 'access', facts.participantId ?? null, facts.entity ?? null,
         outcomeOf(facts.status), claimId, responseId, JSON.stringify(event)]);
   }
 

@@ -46,7 +46,6 @@ export class OutboxDispatcher {
     private readonly db: Database,
     private readonly queues: QueueRegistry,
     private readonly logger: Logger,
-    private readonly afterDispatch: (messages: readonly OutboxMessage[]) => Promise<void> = async () => undefined,
   ) {}
 
   /**
@@ -60,7 +59,6 @@ export class OutboxDispatcher {
       await this.db.query('update outbox set dispatched_at = now() where job_id = any($1) and dispatched_at is null', [
         messages.map((m) => m.jobId),
       ]);
-      await this.afterDispatch(messages);
       return true;
     } catch (err) {
       this.logger.warn({ err: { message: (err as Error).message }, jobs: messages.map((m) => m.jobId) },
@@ -83,7 +81,6 @@ export class OutboxDispatcher {
       throw err;
     });
     if (rows.length > 0) {
-      await this.afterDispatch(rows.map(toMessage));
       this.logger.info({ count: rows.length }, 'outbox relay added jobs left undispatched');
     }
     return rows.length;

@@ -2,15 +2,59 @@
  * Finds the Redis the queues run on and checks it can hold jobs safely. With REDIS_URL unset and nothing
  * answering on the default address, a private redis-server is started under the data directory
  * (append-only file on), so a newcomer needs no set-up; its port is remembered there for the next start.
+ *
+ * REDIS_URL names one Redis (redis://, rediss://), the master a set of Sentinels watches
+ * (redis+sentinel://[:password@]host:port[,host:port...]/<master name>: connections follow a failover),
+ * or a Redis Cluster (redis+cluster://[:password@]host:port[,host:port...]: BullMQ then needs a
+ * QUEUE_PREFIX with a hash tag, e.g. {passerelle}, so that each queue's keys share a slot).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** A Redis connection: one server (or a Sentinel-watched master), or a Cluster; both speak the commands used. */
+export type RedisConnection = Redis | Cluster;
+
+interface Topology {
+  readonly kind: 'sentinel' | 'cluster';
+  readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+  readonly name?: string;
+  readonly password?: string;
+}
+
+/** The Sentinel or Cluster a redis+sentinel:// or redis+cluster:// URL names; undefined for a plain redis:// URL. */
+export function topologyOf(url: string): Topology | undefined {
+  const match = /^redis\+(sentinel|cluster):\/\/(?:(?:[^:@/]*):([^@/]*)@)?([^/?#]+)(?:\/([^/?#]*))?\/?$/.exec(url);
+  if (!match) return undefined;
+  const [, kind, password, hosts, name] = match;
+  const nodes = hosts!.split(',').map((h) => {
+    const [host, port] = h.split(':');
+    return { host: host!, port: Number(port ?? (kind === 'sentinel' ? 26379 : 6379)) };
+  });
+  if (nodes.some((n) => !n.host || !Number.isInteger(n.port) || n.port < 1 || n.port > 65535)) throw new RedisUnavailableError(`REDIS_URL ${redact(url)}: give host:port pairs separated by commas`);
+  if (kind === 'sentinel' && !name) throw new RedisUnavailableError(`REDIS_URL ${redact(url)}: name the master the Sentinels watch after the hosts (/mymaster)`);
+  return { kind: kind as Topology['kind'], nodes, ...(name ? { name: decodeURIComponent(name) } : {}), ...(password ? { password: decodeURIComponent(password) } : {}) };
+}
+
+/** Opens a connection to what a REDIS_URL names, with these options. */
+export function connect(url: string, opts: RedisOptions): RedisConnection {
+  const topology = topologyOf(url);
+  if (!topology) return new Redis(url, opts);
+  const auth = topology.password ? { password: topology.password } : {};
+  if (topology.kind === 'sentinel') {
+    return new Redis({ ...opts, ...auth, sentinels: [...topology.nodes], name: topology.name!, ...(topology.password ? { sentinelPassword: topology.password } : {}) });
+  }
+  // BullMQ's workers need maxRetriesPerRequest null on the nodes' connections too. The offline queue is the
+  // Cluster's own: a node connection without one fails the CLUSTER SLOTS of a slots refresh sent while it
+  // is still connecting (ioredis#581), and the Cluster then keeps refreshing instead of becoming ready.
+  const { enableOfflineQueue, lazyConnect, ...nodeOptions } = opts;
+  return new Cluster([...topology.nodes], { redisOptions: { ...nodeOptions, ...auth }, lazyConnect, enableOfflineQueue });
+}
 
 /** A reachable, checked Redis and the means to open connections to it. */
 export interface RedisHandle {
@@ -20,11 +64,11 @@ export interface RedisHandle {
    * Producer connections fail fast when Redis is down (one retry, ~100 ms), so the API answers instead of
    * hanging; commands sent while the connection is still being made wait for it.
    */
-  producerConnection(): Redis;
+  producerConnection(): RedisConnection;
   /** Cache connections fail at once when Redis is away (no offline queue, 250 ms per command): a cache never slows a request. */
-  cacheConnection(): Redis;
+  cacheConnection(): RedisConnection;
   /** Worker connections wait and retry forever, as BullMQ workers require. */
-  workerConnection(): Redis;
+  workerConnection(): RedisConnection;
   close(): Promise<void>;
 }
 
@@ -52,9 +96,15 @@ export async function openRedis(options: { redisUrl?: string; dataDir: string; l
 }
 
 function handle(url: string, child: ChildProcess | undefined): RedisHandle {
-  const connections: Redis[] = [];
-  const open = (opts: RedisOptions): Redis => {
-    const connection = new Redis(url, opts);
+  const connections: RedisConnection[] = [];
+  let closed = false;
+  // Behind Sentinels, ioredis 6 asks them for the master round after round until one answers, even for a
+  // connection closed meanwhile (a BullMQ worker closed while its connection follows a failover), which
+  // then never ends. A few rounds at a time instead: the connection's own retryStrategy starts the next
+  // rounds for a connection still in use, and nothing is left running for one closed.
+  const sentinelRetryStrategy = (times: number) => (closed || times > 5 ? null : times * 200);
+  const open = (opts: RedisOptions): RedisConnection => {
+    const connection = connect(url, { ...opts, sentinelRetryStrategy });
     connection.on('error', () => undefined); // reconnects by itself; failures surface on commands
     connections.push(connection);
     return connection;
@@ -66,7 +116,9 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
     workerConnection: () => open({ maxRetriesPerRequest: null }),
     cacheConnection: () => open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 1000 }),
     close: async () => {
-      await Promise.allSettled(connections.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+      closed = true;
+      // disconnect() after quit(): it also stops what quit() leaves running (a Sentinel connection's failover detector).
+      await Promise.allSettled(connections.splice(0).map((c) => c.quit().catch(() => undefined).finally(() => c.disconnect())));
       if (child && child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -76,13 +128,27 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
   };
 }
 
-/** True when a Redis at this URL answers PING within a second. */
+/**
+ * Settles like work, or rejects after ms. A Cluster's connect() can wait for ever: when its first slots
+ * refresh finds a cluster whose nodes do not all know the slots yet (just created, or re-forming), it
+ * neither becomes ready nor fails (seen with ioredis 6 on a cluster a second old).
+ */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True when a Redis at this URL answers PING within a few seconds (a Cluster: once its slots are known). */
 export async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = connect(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, sentinelRetryStrategy: () => null, enableOfflineQueue: false });
   probe.on('error', () => undefined);
   try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
+    return (await within(3000, 'PING', probe.connect().then(() => probe.ping()))) === 'PONG';
   } catch {
     return false;
   } finally {
@@ -90,15 +156,17 @@ export async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Refuses a Redis that may evict keys: an evicted job is a lost claim. */
+/** Refuses a Redis that may evict keys: an evicted job is a lost claim. A Cluster: every master. */
 export async function checkEvictionPolicy(url: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const client = connect(url, { maxRetriesPerRequest: 1, lazyConnect: true, sentinelRetryStrategy: () => null });
   client.on('error', () => undefined);
   try {
-    await client.connect();
-    const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
-    if (policy !== 'noeviction') {
+    const policies = await within(5000, 'CONFIG GET maxmemory-policy', client.connect().then(() => {
+      const servers = client instanceof Cluster ? client.nodes('master') : [client];
+      return Promise.all(servers.map(async (server) => ((await server.config('GET', 'maxmemory-policy')) as string[])[1]));
+    }));
+    const policy = policies.find((p) => p !== 'noeviction') ?? 'noeviction';
+    if (policies.length === 0 || policy !== 'noeviction') {
       throw new RedisUnavailableError(
         `Redis at ${redact(url)} has maxmemory-policy "${policy ?? 'unknown'}"; Passerelle needs "noeviction" ` +
           'so that queued claims are never evicted. Set it with: redis-cli CONFIG SET maxmemory-policy noeviction ' +

@@ -24,13 +24,13 @@ export interface Database extends Queryable {
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite database under dataDir/pglite. */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string; databasePoolSize?: number }): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.databasePoolSize ?? 10);
   return openPglite(join(options.dataDir, 'pglite'));
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max });
   // An idle client can lose its server (restart, network); that must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('select 1');

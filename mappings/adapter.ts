@@ -4,6 +4,7 @@
  * its answer back into a FHIR ClaimResponse. Adapters never touch the database or the queues.
  */
 import type { Bundle, ClaimResponse, Coverage, CoverageEligibilityResponse, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bilingual } from '../gateway/fhir/outcomes.js';
 
 /** One delivery of a claim to its insurer. */
 export interface ClaimDelivery {
@@ -39,7 +40,8 @@ export interface MappingIssue {
   readonly code: MappingIssueCode;
   /** FHIRPath of the element, from the resource that holds it (Claim.item[1].modifier, Patient.identifier). */
   readonly expression: string;
-  readonly message: string;
+  /** What the provider reads, in English and French (the gateway answers in the language asked). */
+  readonly message: Bilingual;
 }
 
 export type MappingIssueCode = 'mapping-unsupported-element' | 'mapping-required-missing' | 'mapping-code-unmapped' | 'mapping-value-invalid';
@@ -47,7 +49,7 @@ export type MappingIssueCode = 'mapping-unsupported-element' | 'mapping-required
 /** A claim the insurer's format cannot carry; retrying cannot help. */
 export class MappingError extends Error {
   constructor(readonly issues: readonly MappingIssue[]) {
-    super(`the claim cannot be put in the insurer's format: ${issues.map((i) => `${i.expression}: ${i.message}`).join('; ')}`);
+    super(`the claim cannot be put in the insurer's format: ${issues.map((i) => `${i.expression}: ${i.message.en}`).join('; ')}`);
     this.name = 'MappingError';
   }
 }
@@ -104,6 +106,13 @@ export interface InsurerAdapter {
    */
   cancelClaim?(query: ClaimQuery): Promise<'cancelled' | 'too-late'>;
   /**
+   * Sends the insurer a provider's message about its claims (a Communication answering an information
+   * request), as the gateway stored it. Throws TransientDeliveryError for what may succeed later and
+   * ExchangeRefusedError for a final refusal. Adapters of insurers with no place for such messages omit
+   * it: those insurers poll for them (GET /fhir/$poll).
+   */
+  sendExchange?(delivery: ExchangeDelivery): Promise<void>;
+  /**
    * Asks the insurer, live, whether a member is covered: its CoverageEligibilityRequest/$submit, or a
    * Coverage search by the member's identifier. Throws TransientDeliveryError when the insurer does not
    * answer usefully (unreachable, timeout, 5xx, garbage). Adapters of insurers without a live API omit it.
@@ -114,6 +123,27 @@ export interface InsurerAdapter {
    * beneficiary Patients when the insurer includes them: the incremental sync of a synced registry.
    */
   fetchChangedCoverage?(query: CoverageChangesQuery): AsyncIterable<CoveragePage>;
+}
+
+/** One message to an insurer about its claims (gateway/exchanges/). */
+export interface ExchangeDelivery {
+  readonly insurerId: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** The resource as the gateway serves it (its id is the gateway's). */
+  readonly resource: Readonly<{ resourceType: string; id: string }> & Readonly<Record<string, unknown>>;
+  /** The claims it is about, with the insurer's own id of each when it gave one. */
+  readonly claims: ReadonlyArray<{ readonly claimId: string; readonly insurerReference?: string }>;
+  /** Stable across retries: the insurer takes the message once. */
+  readonly idempotencyKey: string;
+  readonly signal?: AbortSignal;
+}
+
+/** A final refusal of a message by the insurer (a 4xx): retrying cannot help. */
+export class ExchangeRefusedError extends Error {
+  constructor(message: string, readonly httpStatus: number) {
+    super(message);
+    this.name = 'ExchangeRefusedError';
+  }
 }
 
 /** One live eligibility question. */

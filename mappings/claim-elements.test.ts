@@ -22,8 +22,11 @@ describe('unsupportedElements', () => {
   it('reports the highest unaccepted element, with its indexes, once', () => {
     const claim = { ...CLAIM, careTeam: [{ sequence: 1, provider: { reference: 'Practitioner/x' } }, { sequence: 2, provider: { reference: 'Practitioner/y' } }] } as Claim;
     expect(unsupportedElements(claim, ACCEPTS, 'IPM Démo')).toEqual([
-      { code: 'mapping-unsupported-element', expression: 'Claim.item[1].modifier', message: 'IPM Démo does not take Claim.item.modifier: send the claim without it or ask the insurer' },
-      { code: 'mapping-unsupported-element', expression: 'Claim.careTeam', message: 'IPM Démo does not take Claim.careTeam: send the claim without it or ask the insurer' },
+      { code: 'mapping-unsupported-element', expression: 'Claim.item[1].modifier', message: { en: 'IPM Démo does not take Claim.item.modifier: send the claim without it or ask the insurer', fr: expect.any(String) } },
+      { code: 'mapping-unsupported-element', expression: 'Claim.careTeam', message: {
+        en: 'IPM Démo does not take Claim.careTeam: send the claim without it or ask the insurer',
+        fr: "IPM Démo ne prend pas Claim.careTeam : envoyez la demande sans cet élément ou renseignez-vous auprès de l'assureur",
+      } },
     ]);
   });
 

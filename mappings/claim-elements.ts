@@ -67,7 +67,10 @@ export function unsupportedElements(claim: Claim, accepts: readonly string[], in
     if (!found.has(expression)) {
       found.set(expression, {
         code: 'mapping-unsupported-element', expression,
-        message: `${insurerName} does not take ${path}: send the claim without it or ask the insurer`,
+        message: {
+          en: `${insurerName} does not take ${path}: send the claim without it or ask the insurer`,
+          fr: `${insurerName} ne prend pas ${path} : envoyez la demande sans cet élément ou renseignez-vous auprès de l'assureur`,
+        },
       });
     }
   });

@@ -37,7 +37,7 @@ export class EncryptionKey {
       const { plaintext } = await compactDecrypt(jwe, this.privateKey, { keyManagementAlgorithms: [JWE_ALG], contentEncryptionAlgorithms: [JWE_ENC] });
       return Buffer.from(plaintext);
     } catch {
-      throw gatewayError('jwe-invalid', `The payload does not decrypt: a compact JWE (${JWE_ALG}, ${JWE_ENC}) to the gateway's encryption key (use "enc" in /.well-known/jwks.json) is expected`);
+      throw gatewayError('jwe-invalid', { en: `The payload does not decrypt: a compact JWE (${JWE_ALG}, ${JWE_ENC}) to the gateway's encryption key (use "enc" in /.well-known/jwks.json) is expected`, fr: `Le contenu ne se déchiffre pas : un JWE compact (${JWE_ALG}, ${JWE_ENC}) chiffré pour la clé de chiffrement de la passerelle (use "enc" dans /.well-known/jwks.json) est attendu` });
     }
   }
 }

@@ -5,7 +5,7 @@
  * registered keys is not asked for one. A missing, forged or stale signature is refused.
  */
 import { errors as joseErrors, flattenedVerify } from 'jose';
-import { gatewayError } from '../fhir/outcomes.js';
+import { gatewayError, type Bilingual } from '../fhir/outcomes.js';
 import type { ClientStore } from './clients.js';
 import type { ClientKeySets } from './client-assertion.js';
 
@@ -20,17 +20,23 @@ export async function verifyReplySignature(
 ): Promise<void> {
   const client = await deps.clients.find(clientId);
   if (!client?.jwks && !client?.jwksUrl) return;
-  const refuse = (why: string) => gatewayError('signature-invalid', `${why}: an insurer with registered keys signs each reply with a detached JWS over the body, in ${REPLY_JWS_HEADER}`);
+  const refuse = (why: Bilingual) => gatewayError('signature-invalid', {
+    en: `${why.en}: an insurer with registered keys signs each reply with a detached JWS over the body, in ${REPLY_JWS_HEADER}`,
+    fr: `${why.fr} : un assureur dont les clés sont enregistrées signe chaque réponse d'un JWS détaché portant sur le corps, dans ${REPLY_JWS_HEADER}`,
+  });
   const [encodedHeader, payload, signature, ...extra] = (jws ?? '').split('.');
-  if (!jws) throw refuse('The reply is not signed');
-  if (!encodedHeader || payload !== '' || !signature || extra.length > 0) throw refuse('The signature is not a detached compact JWS (header..signature)');
+  if (!jws) throw refuse({ en: 'The reply is not signed', fr: "La réponse n'est pas signée" });
+  if (!encodedHeader || payload !== '' || !signature || extra.length > 0) throw refuse({ en: 'The signature is not a detached compact JWS (header..signature)', fr: "La signature n'est pas un JWS compact détaché (header..signature)" });
   let iat: unknown;
   try {
     const verified = await flattenedVerify({ protected: encodedHeader, payload: rawBody.toString('base64url'), signature }, deps.keySets.keysOf(client), { algorithms: ALGORITHMS });
     iat = verified.protectedHeader?.iat;
   } catch (err) {
-    if (err instanceof joseErrors.JOSEError) throw refuse(`The signature does not verify with this insurer's registered keys (${err.code})`);
+    if (err instanceof joseErrors.JOSEError) throw refuse({ en: `The signature does not verify with this insurer's registered keys (${err.code})`, fr: `La signature ne se vérifie pas avec les clés enregistrées de cet assureur (${err.code})` });
     throw err;
   }
-  if (typeof iat !== 'number' || Math.abs(Date.now() / 1000 - iat) > MAX_AGE_S) throw refuse(`The signature's protected header needs an iat (seconds) within ${MAX_AGE_S} s of now`);
+  if (typeof iat !== 'number' || Math.abs(Date.now() / 1000 - iat) > MAX_AGE_S) throw refuse({
+    en: `The signature's protected header needs an iat (seconds) within ${MAX_AGE_S} s of now`,
+    fr: `L'en-tête protégé de la signature doit porter un iat (en secondes) à moins de ${MAX_AGE_S} s de l'heure actuelle`,
+  });
 }

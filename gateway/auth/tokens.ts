@@ -14,13 +14,29 @@ const AUDIENCE = 'urn:passerelle:api';
 /** The scope of the operator API (/admin): dead letters, replays, claim inspection. */
 export const ADMIN_SCOPE = 'admin';
 
+/**
+ * Operators allowed to see patient data: the request and response bundles of claims on the operator API
+ * and console. Granted explicitly to an operator client (never by default on /admin/participants).
+ */
+export const PHI_SCOPE = 'admin:phi';
+
+/** Reading the rest of a claim's conversation (gateway/exchanges/): both parties read what they sent and received. */
+const EXCHANGE_READ_SCOPES = ['system/CommunicationRequest.read', 'system/Communication.read', 'system/PaymentNotice.read', 'system/PaymentReconciliation.read'];
+
 /** Scopes each kind of participant may hold. */
 export const SCOPES_BY_KIND: Readonly<Record<ParticipantKind, readonly string[]>> = {
   provider: ['system/Claim.write', 'system/Claim.read', 'system/ClaimResponse.read', 'system/CoverageEligibilityRequest.write',
-    'system/CoverageEligibilityResponse.read', 'system/Task.write', 'system/AuditEvent.read'],
-  insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read', 'system/CoverageEligibilityResponse.read', 'system/AuditEvent.read'],
-  operator: [ADMIN_SCOPE, 'system/AuditEvent.read'],
+    'system/CoverageEligibilityResponse.read', 'system/Task.write', 'system/AuditEvent.read',
+    'system/Communication.write', ...EXCHANGE_READ_SCOPES],
+  insurer: ['system/Claim.read', 'system/ClaimResponse.write', 'system/ClaimResponse.read', 'system/CoverageEligibilityResponse.read', 'system/AuditEvent.read',
+    'system/CommunicationRequest.write', 'system/PaymentNotice.write', 'system/PaymentReconciliation.write', ...EXCHANGE_READ_SCOPES],
+  operator: [ADMIN_SCOPE, PHI_SCOPE, 'system/AuditEvent.read'],
 };
+
+/** The scopes a client gets when its registration lists none: every scope of its kind but patient data for operators. */
+export function defaultScopes(kind: ParticipantKind): readonly string[] {
+  return SCOPES_BY_KIND[kind].filter((s) => s !== PHI_SCOPE);
+}
 
 function isKind(value: unknown): value is ParticipantKind {
   return typeof value === 'string' && Object.hasOwn(SCOPES_BY_KIND, value);

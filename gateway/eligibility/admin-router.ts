@@ -43,7 +43,7 @@ export function registryAdminRouter(deps: RegistryAdminDeps): express.Router {
   router.post('/admin/registries/:id/$sync', route(async (req) => {
     const found = await insurer(req.params.id!);
     if (found.eligibility?.mode !== 'synced' || !found.eligibility.syncIntervalMinutes) {
-      throw gatewayError('participant-invalid', `${found.name} has no incremental sync (eligibility.mode "synced" with syncIntervalMinutes)`, 'eligibility');
+      throw gatewayError('participant-invalid', { en: `${found.name} has no incremental sync (eligibility.mode "synced" with syncIntervalMinutes)`, fr: `${found.name} n'a pas de synchronisation incrémentale (eligibility.mode "synced" avec syncIntervalMinutes)` }, 'eligibility');
     }
     const job = await deps.syncQueue().add('sync-registry', { insurerId: found.id }, { jobId: `sync-${found.id}-now-${Date.now()}` });
     return { status: 202, resource: { insurer: found.id, job: job.id } };

@@ -34,17 +34,18 @@ export async function claimEligibilityIssues(
     const severity = settings.policy === 'warn' ? 'warning' : 'error';
     if (!member) {
       issues.push(issue({ error: 'member-identifier-missing', severity, expression,
-        message: `The patient has no member number of ${insurer.name} (an identifier of system ${settings.memberSystem} on the Coverage or the Patient)` }));
+        message: { en: `The patient has no member number of ${insurer.name} (an identifier of system ${settings.memberSystem} on the Coverage or the Patient)`, fr: `Le patient n'a pas de numéro d'assuré de ${insurer.name} (un identifiant du système ${settings.memberSystem} sur la Coverage ou le Patient)` } }));
       continue;
     }
     const found = await deps.eligibility.memberCoverage(insurer as Participant & { eligibility: EligibilitySettings }, member, accepted.provider.id, start, end);
     const when = start === end ? `on ${start}` : `from ${start} to ${end}`;
+    const quand = start === end ? `le ${start}` : `du ${start} au ${end}`;
     if (found.kind === 'unknown') {
-      issues.push(issue({ error: 'member-unknown', severity, expression, message: `Member ${member.value} is unknown to ${insurer.name}` }));
+      issues.push(issue({ error: 'member-unknown', severity, expression, message: { en: `Member ${member.value} is unknown to ${insurer.name}`, fr: `L'assuré ${member.value} est inconnu de ${insurer.name}` } }));
     } else if (found.kind === 'not-in-force') {
-      issues.push(issue({ error: 'coverage-not-in-force', severity, expression, message: `Member ${member.value} is not covered by ${insurer.name} ${when} (${found.detail})` }));
+      issues.push(issue({ error: 'coverage-not-in-force', severity, expression, message: { en: `Member ${member.value} is not covered by ${insurer.name} ${when} (${found.detail.en})`, fr: `L'assuré ${member.value} n'est pas pris en charge par ${insurer.name} ${quand} (${found.detail.fr})` } }));
     } else if (found.kind === 'unverified') {
-      issues.push(issue({ error: 'eligibility-unverified', severity: 'warning', expression, message: `The coverage by ${insurer.name} could not be checked (${found.reason}); the claim is forwarded unchecked` }));
+      issues.push(issue({ error: 'eligibility-unverified', severity: 'warning', expression, message: { en: `The coverage by ${insurer.name} could not be checked (${found.reason.en}); the claim is forwarded unchecked`, fr: `La couverture par ${insurer.name} n'a pas pu être vérifiée (${found.reason.fr}) ; la demande est transmise sans vérification` } }));
     }
   }
   return issues;

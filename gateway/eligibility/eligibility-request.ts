@@ -52,20 +52,20 @@ export async function readEligibilityQuestion(body: Record<string, unknown>, ctx
   const request = bundle.entry![0]!.resource as CoverageEligibilityRequest;
   const index = new BundleIndex(bundle.entry ?? []);
   const addressed = await addressedInsurer(request.insurer, bundle, ctx.registry);
-  const issues = await runValidators(ctx.validators, { resource: body, expression, language: ctx.language, packs: ctx.packsFor(addressed) });
+  const issues = await runValidators(ctx.validators, { resource: body, expression, language: ctx.language, packs: ctx.packsFor(addressed), insurerId: addressed?.id });
   if (hasErrors(issues)) throw invalid(issues);
   const at = { root, type: TYPE };
   await resolveParty(request.provider, 'provider', index, ctx, issues, at);
   const insurer = await resolveParty(request.insurer, 'insurer', index, ctx, issues, at);
-  if (!request.insurer) issues.push(issue({ error: 'insurer-unknown', expression: `${root}.insurer`, message: `${TYPE}.insurer must name the insurer asked (identifier of system urn:passerelle:participant)` }));
+  if (!request.insurer) issues.push(issue({ error: 'insurer-unknown', expression: `${root}.insurer`, message: { en: `${TYPE}.insurer must name the insurer asked (identifier of system urn:passerelle:participant)`, fr: `${TYPE}.insurer doit désigner l'assureur interrogé (identifiant du système urn:passerelle:participant)` } }));
   if (hasErrors(issues)) throw invalid(issues);
   if (!insurer?.eligibility) {
-    throw gatewayError('eligibility-not-offered', `${insurer?.name ?? 'This insurer'} does not offer eligibility checks through the gateway`, `${root}.insurer`);
+    throw gatewayError('eligibility-not-offered', { en: `${insurer?.name ?? 'This insurer'} does not offer eligibility checks through the gateway`, fr: `${insurer?.name ?? 'Cet assureur'} ne propose pas la vérification des droits par la passerelle` }, `${root}.insurer`);
   }
   const member = memberOf(partiesOf(request), index, insurer.eligibility.memberSystem);
   if (!member) {
     throw gatewayError('member-identifier-missing',
-      `The patient has no member number of ${insurer.name} (an identifier of system ${insurer.eligibility.memberSystem} on the Patient or the Coverage)`, `${root}.patient`);
+      { en: `The patient has no member number of ${insurer.name} (an identifier of system ${insurer.eligibility.memberSystem} on the Patient or the Coverage)`, fr: `Le patient n'a pas de numéro d'assuré de ${insurer.name} (un identifiant du système ${insurer.eligibility.memberSystem} sur le Patient ou la Coverage)` }, `${root}.patient`);
   }
   return { ...questionParts(request, ctx.today()), bundle, request, providerId: ctx.caller.participantId, insurer: insurer as EligibilityQuestion['insurer'], member, warnings: issues };
 }
@@ -98,7 +98,7 @@ function shapeOf(body: Record<string, unknown>, maxEntries: number): { bundle: B
     return { bundle: { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: body as unknown as CoverageEligibilityRequest }] }, root: TYPE, expression: TYPE };
   }
   if (body.resourceType !== 'Bundle') {
-    throw gatewayError('resource-type', `Expected a ${TYPE}, or a collection Bundle whose first entry is one, got ${describe(body.resourceType)}`, 'resourceType');
+    throw gatewayError('resource-type', { en: `Expected a ${TYPE}, or a collection Bundle whose first entry is one, got ${describe(body.resourceType)}`, fr: `Une ressource ${TYPE} est attendue, ou un Bundle de type collection dont la première entrée en est une ; reçu : ${describe(body.resourceType, 'fr')}` }, 'resourceType');
   }
   checkShape(body, maxEntries, TYPE);
   return { bundle: body as unknown as Bundle, root: ROOT, expression: 'Bundle' };

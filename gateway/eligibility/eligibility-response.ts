@@ -5,6 +5,7 @@
  * the patient by member number, the insurer and the provider by participant identifier.
  */
 import type { CodeableConcept, CoverageEligibilityResponse, CoverageEligibilityResponseInsuranceItemBenefit } from '@medplum/fhirtypes';
+import { translatedElement, type Bilingual } from '../fhir/outcomes.js';
 import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
 import type { EligibilityQuestion } from './eligibility-request.js';
 import type { PlanBenefit } from './settings.js';
@@ -54,17 +55,24 @@ function envelope(question: EligibilityQuestion, ids: AnswerIds): CoverageEligib
   };
 }
 
-/** An answer with outcome "error" and one coded error. */
-export function errorResponse(question: EligibilityQuestion, ids: AnswerIds, code: EligibilityErrorCode, disposition: string): CoverageEligibilityResponse & { id: string } {
+/** An answer with outcome "error" and one coded error (its texts in English, with their French translation). */
+export function errorResponse(question: EligibilityQuestion, ids: AnswerIds, code: EligibilityErrorCode, disposition: Bilingual): CoverageEligibilityResponse & { id: string } {
   return {
-    ...envelope(question, ids), outcome: 'error', disposition,
-    error: [{ code: { coding: [{ system: ELIGIBILITY_ERROR_SYSTEM, code }], text: disposition } }],
+    ...envelope(question, ids), outcome: 'error', ...translatedElement('disposition', disposition),
+    error: [{ code: { coding: [{ system: ELIGIBILITY_ERROR_SYSTEM, code }], ...translatedElement('text', disposition) } }],
   };
 }
 
 /** The answer given past the budget: the final one follows (pull and push). */
 export function queuedResponse(question: EligibilityQuestion, ids: AnswerIds): CoverageEligibilityResponse & { id: string } {
-  return { ...envelope(question, ids), outcome: 'queued', disposition: `${question.insurer.name} is slow to answer; the answer will follow (GET CoverageEligibilityResponse?request=CoverageEligibilityRequest/${ids.requestId}, or your callback)` };
+  const follow = `GET CoverageEligibilityResponse?request=CoverageEligibilityRequest/${ids.requestId}`;
+  return {
+    ...envelope(question, ids), outcome: 'queued',
+    ...translatedElement('disposition', {
+      en: `${question.insurer.name} is slow to answer; the answer will follow (${follow}, or your callback)`,
+      fr: `${question.insurer.name} tarde à répondre ; la réponse suivra (${follow}, ou par votre callback)`,
+    }),
+  };
 }
 
 /**
@@ -75,7 +83,9 @@ export function responseFromCoverages(
   question: EligibilityQuestion, ids: AnswerIds, coverages: readonly CoverageFact[],
 ): CoverageEligibilityResponse & { id: string } {
   const insurer = question.insurer;
-  if (coverages.length === 0) return errorResponse(question, ids, 'member-unknown', `Member unknown to ${insurer.name}`);
+  if (coverages.length === 0) {
+    return errorResponse(question, ids, 'member-unknown', { en: `Member unknown to ${insurer.name}`, fr: `Assuré inconnu de ${insurer.name}` });
+  }
   const benefits = question.purposes.includes('benefits');
   const insurance = coverages.map((c) => ({
     coverage: { identifier: { system: question.member.system, value: question.member.value }, display: coverageDisplay(question, c) },
@@ -86,16 +96,25 @@ export function responseFromCoverages(
   const inforce = coverages.find((c) => coversDates(c, question.date, question.endDate));
   const latest = coverages[0]!;
   const when = question.endDate ? `from ${question.date} to ${question.endDate}` : `on ${question.date}`;
-  const disposition = inforce
-    ? `Covered by ${insurer.name} ${when}${inforce.plan ? ` (plan ${planName(question, inforce.plan)})` : ''}${inforce.periodEnd ? `, until ${inforce.periodEnd}` : ''}`
-    : `Not covered by ${insurer.name} ${when} (${periodText(latest)})`;
-  return { ...envelope(question, ids), disposition, insurance };
+  const quand = question.endDate ? `du ${question.date} au ${question.endDate}` : `le ${question.date}`;
+  const plan = inforce?.plan ? planName(question, inforce.plan) : undefined;
+  const disposition: Bilingual = inforce
+    ? {
+      en: `Covered by ${insurer.name} ${when}${plan ? ` (plan ${plan})` : ''}${inforce.periodEnd ? `, until ${inforce.periodEnd}` : ''}`,
+      fr: `Pris en charge par ${insurer.name} ${quand}${plan ? ` (formule ${plan})` : ''}${inforce.periodEnd ? `, jusqu'au ${inforce.periodEnd}` : ''}`,
+    }
+    : { en: `Not covered by ${insurer.name} ${when} (${periodText(latest).en})`, fr: `Non pris en charge par ${insurer.name} ${quand} (${periodText(latest).fr})` };
+  return { ...envelope(question, ids), ...translatedElement('disposition', disposition), insurance };
 }
 
 /** "covered from A to B", or "coverage cancelled (…)" when it is not active. */
-export function periodText(c: CoverageFact): string {
+export function periodText(c: CoverageFact): Bilingual {
   const span = `${c.periodStart ? ` from ${c.periodStart}` : ''}${c.periodEnd ? ` to ${c.periodEnd}` : ''}`;
-  return c.status === 'active' ? `covered${span}` : `coverage ${c.status}${span}`;
+  const periode = `${c.periodStart ? ` du ${c.periodStart}` : ''}${c.periodEnd ? ` au ${c.periodEnd}` : ''}`;
+  const statut = { active: 'active', cancelled: 'résiliée', ended: 'échue' }[c.status];
+  return c.status === 'active'
+    ? { en: `covered${span}`, fr: `couvert${periode}` }
+    : { en: `coverage ${c.status}${span}`, fr: `couverture ${statut}${periode}` };
 }
 
 function coverageDisplay(question: EligibilityQuestion, c: CoverageFact): string {
@@ -120,7 +139,7 @@ function benefitItems(question: EligibilityQuestion, plan: string | undefined): 
       ...(item.productOrService ? { productOrService: item.productOrService } : {}),
       ...(excluded ? { excluded: true } : {}),
       ...(benefit && !excluded ? { benefit: benefitsOf(benefit) } : {}),
-      ...(!benefit ? { description: 'No benefit of the plan for this category' } : {}),
+      ...(!benefit ? translatedElement('description', { en: 'No benefit of the plan for this category', fr: 'Aucune garantie de la formule pour cette catégorie' }) : {}),
     };
   });
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, CoverageEligibilityRequest, CoverageEligibilityResponse } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/tokens.js';
-import { gatewayError, notFound } from '../fhir/outcomes.js';
+import { gatewayError, notFound, type Bilingual } from '../fhir/outcomes.js';
 import type { Logger } from '../logger.js';
 import type { OutboxDispatcher } from '../queue/outbox.js';
 import { PARTICIPANT_SYSTEM, type Participant, type ParticipantRegistry } from '../participants/registry.js';
@@ -50,8 +50,8 @@ export interface EligibilityOutcome {
 export type MemberCoverage =
   | { readonly kind: 'covered' }
   | { readonly kind: 'unknown' }
-  | { readonly kind: 'not-in-force'; readonly detail: string }
-  | { readonly kind: 'unverified'; readonly reason: string };
+  | { readonly kind: 'not-in-force'; readonly detail: Bilingual }
+  | { readonly kind: 'unverified'; readonly reason: Bilingual };
 
 type Insurer = Participant & { readonly eligibility: EligibilitySettings };
 
@@ -110,7 +110,10 @@ export class EligibilityService {
       response = await this.answerLive(question, requestId);
     } catch (err) {
       if (!(err instanceof InsurerUnavailable) || !lastAttempt) throw err;
-      response = errorResponse(question, ids(requestId), 'insurer-unavailable', `${insurer!.name} did not answer after every retry: ${err.message}`);
+      response = errorResponse(question, ids(requestId), 'insurer-unavailable', {
+        en: `${insurer!.name} did not answer after every retry: ${err.message}`,
+        fr: `${insurer!.name} n'a pas répondu malgré toutes les nouvelles tentatives : ${err.message}`,
+      });
     }
     await this.record(requestId, record.providerId, response);
     return `answered: ${response.outcome}`;
@@ -146,8 +149,8 @@ export class EligibilityService {
     if (insurer.eligibility.mode === 'synced') return judge(await this.syncedCoverages(insurer, member), start, end);
     const question = claimQuestion(insurer, member, providerId, start, end);
     const asked = await within(this.deps.live.ask(question, `claim-check-${randomUUID()}`), insurer.eligibility.budgetMs ?? this.deps.budgetMs);
-    if (!asked.done) return { kind: 'unverified', reason: `${insurer.name} did not answer within the budget` };
-    if (asked.error) return { kind: 'unverified', reason: asked.error.message };
+    if (!asked.done) return { kind: 'unverified', reason: { en: `${insurer.name} did not answer within the budget`, fr: `${insurer.name} n'a pas répondu dans le délai imparti` } };
+    if (asked.error) return { kind: 'unverified', reason: { en: asked.error.message, fr: asked.error.message } };
     return judgeFinding(asked.value, start, end);
   }
 
@@ -165,7 +168,10 @@ export class EligibilityService {
         return responseFromCoverages(question, answerIds, finding.coverages);
       case 'refused':
         return errorResponse(question, answerIds, 'insurer-refused',
-          `${question.insurer.name} refused the question (HTTP ${finding.httpStatus})${finding.texts.length ? `: ${finding.texts.join('; ')}` : ''}`);
+          {
+            en: `${question.insurer.name} refused the question (HTTP ${finding.httpStatus})${finding.texts.length ? `: ${finding.texts.join('; ')}` : ''}`,
+            fr: `${question.insurer.name} a refusé la demande de vérification (HTTP ${finding.httpStatus})${finding.texts.length ? ` : ${finding.texts.join('; ')}` : ''}`,
+          });
     }
   }
 
@@ -196,7 +202,7 @@ function withId(bundle: Bundle, requestId: string): Bundle {
 
 function unavailable(err: Error) {
   if (!(err instanceof InsurerUnavailable)) return err;
-  const error = gatewayError('insurer-unavailable', `${err.message}. Try again later.`);
+  const error = gatewayError('insurer-unavailable', { en: `${err.message}. Try again later.`, fr: `${err.message}. Réessayez plus tard.` });
   if (err.retryAfterMs) error.retryAfterSeconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
   return error;
 }
@@ -222,12 +228,15 @@ function judge(coverages: readonly CoverageFact[], start: string, end: string): 
 
 function judgeFinding(finding: LiveFinding, start: string, end: string): MemberCoverage {
   if (finding.kind === 'coverages') return judge(finding.coverages, start, end);
-  if (finding.kind === 'refused') return { kind: 'unverified', reason: `the insurer refused the question (HTTP ${finding.httpStatus})` };
+  if (finding.kind === 'refused') {
+    return { kind: 'unverified', reason: { en: `the insurer refused the question (HTTP ${finding.httpStatus})`, fr: `l'assureur a refusé la demande de vérification (HTTP ${finding.httpStatus})` } };
+  }
   const insurance = finding.finding.insurance ?? [];
   if (finding.finding.outcome === 'error' && insurance.length === 0) return { kind: 'unknown' };
   const inPeriod = (p: { start?: string; end?: string } | undefined) => (!p?.start || p.start.slice(0, 10) <= start) && (!p?.end || end <= p.end.slice(0, 10));
   if (insurance.some((i) => i.inforce === true && inPeriod(i.benefitPeriod))) return { kind: 'covered' };
-  return { kind: 'not-in-force', detail: finding.finding.disposition ?? 'the insurer says the coverage is not in force' };
+  const disposition = finding.finding.disposition;
+  return { kind: 'not-in-force', detail: disposition ? { en: disposition, fr: disposition } : { en: 'the insurer says the coverage is not in force', fr: "l'assureur indique que la couverture n'est pas en vigueur" } };
 }
 
 /** The question the claim pipeline asks a live insurer: a bare request naming the member. */

@@ -8,7 +8,7 @@
  * of the member number and the question, so member numbers never appear in Redis.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/redis.js';
 import type { Logger } from '../logger.js';
 import { InsurerCircuit, type CircuitOptions } from '../../workers/insurer-circuit.js';
 import { TransientDeliveryError, type EligibilityAnswer } from '../../mappings/adapter.js';
@@ -35,7 +35,7 @@ export class InsurerUnavailable extends Error {
 export interface LiveEligibilityDeps {
   readonly adapters: AdapterRegistry;
   /** Redis for the cache; its failures never fail a check (the insurer is asked instead). */
-  readonly redis: () => Redis;
+  readonly redis: () => RedisConnection;
   readonly prefix: string;
   readonly circuit: CircuitOptions;
   readonly logger: Logger;

@@ -44,7 +44,7 @@ export function eligibilityRouter(deps: EligibilityRoutesDeps): express.Router {
   router.get('/fhir/CoverageEligibilityResponse', route(async (req) => {
     const request = req.query.request;
     if (typeof request !== 'string' || !request) {
-      throw gatewayError('search-parameter', 'Search CoverageEligibilityResponse by request: ?request=CoverageEligibilityRequest/{id}');
+      throw gatewayError('search-parameter', { en: 'Search CoverageEligibilityResponse by request: ?request=CoverageEligibilityRequest/{id}', fr: 'Recherchez les CoverageEligibilityResponse par demande : ?request=CoverageEligibilityRequest/{id}' });
     }
     const requestId = request.replace(/^.*CoverageEligibilityRequest\//, '');
     return { status: 200, resource: searchset(await deps.service.visibleResponses(requestId, req.caller), req.baseUrl) };

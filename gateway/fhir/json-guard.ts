@@ -22,10 +22,10 @@ export function parseJsonBody(text: string, limits: JsonLimits): Record<string, 
     value = JSON.parse(text);
   } catch (err) {
     const detail = err instanceof SyntaxError ? `: ${err.message}` : '';
-    throw gatewayError('json-malformed', `The body is not valid JSON${detail}`);
+    throw gatewayError('json-malformed', { en: `The body is not valid JSON${detail}`, fr: `Le corps de la requête n'est pas un JSON valide${detail}` });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw gatewayError('json-not-object', 'The body must be a JSON object (a FHIR resource)');
+    throw gatewayError('json-not-object', { en: 'The body must be a JSON object (a FHIR resource)', fr: 'Le corps de la requête doit être un objet JSON (une ressource FHIR)' });
   }
   const root = (value as { resourceType?: unknown }).resourceType;
   checkShape(value as Record<string, unknown>, limits, typeof root === 'string' && /^[A-Za-z]{1,64}$/.test(root) ? root : '$');
@@ -38,15 +38,15 @@ function checkShape(root: object, { maxDepth, maxArrayLength }: JsonLimits, root
   while (stack.length > 0) {
     const { node, depth, path } = stack.pop()!;
     if (depth > maxDepth) {
-      throw gatewayError('json-too-deep', `The body is nested deeper than ${maxDepth} levels (at ${path})`, path);
+      throw gatewayError('json-too-deep', { en: `The body is nested deeper than ${maxDepth} levels (at ${path})`, fr: `Le corps de la requête est imbriqué sur plus de ${maxDepth} niveaux (à ${path})` }, path);
     }
     const isArray = Array.isArray(node);
     if (isArray && node.length > maxArrayLength) {
-      throw gatewayError('json-array-too-long', `An array holds ${node.length} elements, more than the limit of ${maxArrayLength} (at ${path})`, path);
+      throw gatewayError('json-array-too-long', { en: `An array holds ${node.length} elements, more than the limit of ${maxArrayLength} (at ${path})`, fr: `Un tableau contient ${node.length} éléments, au-delà de la limite de ${maxArrayLength} (à ${path})` }, path);
     }
     for (const key of Object.keys(node)) {
       if (!isArray && FORBIDDEN_KEYS.has(key)) {
-        throw gatewayError('json-forbidden-key', `The key "${key}" is not allowed in a request body (at ${path})`, `${path}.${key}`);
+        throw gatewayError('json-forbidden-key', { en: `The key "${key}" is not allowed in a request body (at ${path})`, fr: `La clé "${key}" n'est pas admise dans le corps d'une requête (à ${path})` }, `${path}.${key}`);
       }
       const child = (node as Record<string, unknown>)[key];
       if (child !== null && typeof child === 'object') {

@@ -3,7 +3,8 @@
  * throwable carrying an HTTP status and an OperationOutcome, and stable gateway error codes, each
  * catalogued in docs/errors.md (a test keeps the two in step).
  */
-import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Extension, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Language } from '../validation/rules.js';
 
 /** Code system of the gateway's stable error codes (OperationOutcome.issue.details.coding). */
 export const GATEWAY_ERROR_SYSTEM = 'https://fhir.passerelle.sn/CodeSystem/gateway-error';
@@ -53,6 +54,14 @@ export const GATEWAY_ERRORS = {
   'cancel-not-offered': 409,
   'preauth-unknown': 422,
   'preauth-expired': 422,
+  'coordination-invalid': 422,
+  'exchange-claim-unknown': 422,
+  'exchange-reference-unknown': 422,
+  'exchange-mixed-recipients': 422,
+  'payment-amount-mismatch': 422,
+  'message-invalid': 422,
+  'csrf-header-missing': 403,
+  'message-event-unsupported': 422,
   'mapping-unsupported-element': 422,
   'mapping-required-missing': 422,
   'mapping-code-unmapped': 422,
@@ -66,10 +75,22 @@ export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
 
 type IssueType = OperationOutcomeIssue['code'];
 
+/** A message a person reads, in both languages of the gateway (same facts, same values). */
+export interface Bilingual {
+  readonly en: string;
+  readonly fr: string;
+}
+
+/**
+ * A message given to an issue: both languages, or a plain string (English only) for the few call sites
+ * outside the gateway's error paths that have not moved over yet (test/french-messages.test.ts lists them).
+ */
+export type Message = Bilingual | string;
+
 /** One issue, as the gateway builds it: every issue keeps its own severity, code and expression. */
 export interface IssueSpec {
   readonly error: GatewayErrorCode;
-  readonly message: string;
+  readonly message: Message;
   readonly expression?: string;
   readonly severity?: 'fatal' | 'error' | 'warning' | 'information';
   readonly type?: IssueType;
@@ -84,19 +105,94 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'eligibility-not-offered': 'not-supported', 'member-identifier-missing': 'required', 'member-unknown': 'business-rule',
   'coverage-not-in-force': 'business-rule', 'eligibility-unverified': 'incomplete', 'insurer-unavailable': 'transient',
   'task-unsupported': 'not-supported', 'related-claim-unknown': 'not-found', 'poll-ack-invalid': 'invalid', 'cancel-too-late': 'business-rule', 'cancel-not-offered': 'not-supported', 'preauth-unknown': 'not-found', 'preauth-expired': 'business-rule',
+  'coordination-invalid': 'business-rule',
+  'exchange-claim-unknown': 'not-found', 'exchange-reference-unknown': 'not-found', 'exchange-mixed-recipients': 'business-rule', 'payment-amount-mismatch': 'business-rule',
+  'message-invalid': 'structure', 'message-event-unsupported': 'not-supported', 'csrf-header-missing': 'security',
   'mapping-unsupported-element': 'not-supported', 'mapping-required-missing': 'required', 'mapping-code-unmapped': 'code-invalid',
   'mapping-value-invalid': 'value',
   'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
 };
 
-/** Builds one OperationOutcome issue. */
+/**
+ * The French text of each issue built here. An outcome is built where the error is thrown, which does
+ * not know who reads it; it is written in English and localized when the answer is sent (localize()).
+ * Kept beside the issue, never in it, so no internal field can leak into an answer.
+ */
+const frenchText = new WeakMap<OperationOutcomeIssue, string>();
+
+/** Builds one OperationOutcome issue (its text in English; localize() gives it in French). */
 export function issue(spec: IssueSpec): OperationOutcomeIssue {
-  return {
+  const english = typeof spec.message === 'string' ? spec.message : spec.message.en;
+  const built: OperationOutcomeIssue = {
     severity: spec.severity ?? 'error',
     code: spec.type ?? defaultIssueType[spec.error] ?? 'invalid',
-    details: { coding: [{ system: GATEWAY_ERROR_SYSTEM, code: spec.error }], text: spec.message },
-    diagnostics: spec.message,
+    details: { coding: [{ system: GATEWAY_ERROR_SYSTEM, code: spec.error }], text: english },
+    diagnostics: english,
     ...(spec.expression ? { expression: [spec.expression] } : {}),
+  };
+  if (typeof spec.message !== 'string') frenchText.set(built, spec.message.fr);
+  return built;
+}
+
+/**
+ * An answer with every gateway issue in it (in an OperationOutcome, a Bundle entry's outcome, a
+ * contained OperationOutcome...) in the given language: details.text and diagnostics; the code never
+ * changes. Issues already written in the reader's language (validation issues) are left as they are.
+ * Returns the value itself when nothing changes (always in English, the language issues are built in).
+ */
+export function localize<T>(value: T, language: Language): T {
+  return language === 'en' ? value : (translated(value, 0) as T);
+}
+
+function translated(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > 64) return value;
+  const french = frenchText.get(value as OperationOutcomeIssue);
+  if (french !== undefined) {
+    const issued = value as OperationOutcomeIssue;
+    return { ...issued, details: { ...issued.details, text: french }, diagnostics: french };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item) => translated(item, depth + 1));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const changed = translated(item, depth + 1);
+    if (changed !== item) (copy ??= { ...value })[key] = changed;
+  }
+  return copy ?? value;
+}
+
+/** Extension carrying a primitive's text in another language. */
+export const TRANSLATION_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/translation';
+
+/**
+ * A string element of a resource the gateway stores, in both languages the FHIR way: English in the
+ * value, French in the translation extension on the primitive (spread it: `...translatedElement('disposition', m)`).
+ */
+export function translatedElement<K extends string>(name: K, message: Bilingual): Record<K, string> & Record<`_${K}`, { extension: Extension[] }> {
+  const translation: Extension = {
+    url: TRANSLATION_EXTENSION,
+    extension: [{ url: 'lang', valueCode: 'fr' }, { url: 'content', valueString: message.fr }],
+  };
+  return { [name]: message.en, [`_${name}`]: { extension: [translation] } } as Record<K, string> & Record<`_${K}`, { extension: Extension[] }>;
+}
+
+/**
+ * An outcome to store inside a resource read later by anyone (a ClaimResponse's contained
+ * OperationOutcome): each gateway issue in English with its French in the translation extension of
+ * details.text and diagnostics.
+ */
+export function withTranslations(stored: OperationOutcome): OperationOutcome {
+  return {
+    ...stored,
+    issue: (stored.issue ?? []).map((issued) => {
+      const french = frenchText.get(issued);
+      if (french === undefined) return issued;
+      const english = issued.diagnostics ?? '';
+      const text = translatedElement('text', { en: issued.details?.text ?? english, fr: french });
+      return { ...issued, details: { ...issued.details, ...text }, ...translatedElement('diagnostics', { en: english, fr: french }) };
+    }),
   };
 }
 
@@ -117,7 +213,7 @@ export class OperationOutcomeError extends Error {
 }
 
 /** Error for one gateway error code; the HTTP status comes from the catalogue. */
-export function gatewayError(error: GatewayErrorCode, message: string, expression?: string): OperationOutcomeError {
+export function gatewayError(error: GatewayErrorCode, message: Message, expression?: string): OperationOutcomeError {
   return new OperationOutcomeError(GATEWAY_ERRORS[error], outcome([issue({ error, message, expression })]));
 }
 
@@ -128,11 +224,11 @@ export function invalid(issues: OperationOutcomeIssue[], status = 422): Operatio
 
 /** 404 that says nothing about whether the resource exists for someone else. */
 export function notFound(resourceType: string, id: string): OperationOutcomeError {
-  return gatewayError('not-found', `${resourceType}/${id} is not known`);
+  return gatewayError('not-found', { en: `${resourceType}/${id} is not known`, fr: `${resourceType}/${id} est inconnu de la passerelle` });
 }
 
 /** The generic 500 outcome: internal messages never reach the client. */
 export function internalErrorOutcome(): OperationOutcome {
-  return outcome([issue({ error: 'internal', message: 'Internal error; it has been logged' })]);
+  return outcome([issue({ error: 'internal', message: { en: 'Internal error; it has been logged', fr: 'Erreur interne ; elle a été journalisée' } })]);
 }
 

@@ -3,7 +3,7 @@
  * Redis reachable. Neither needs a token; neither says more than up or down per dependency.
  */
 import express from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/redis.js';
 import type { Database } from '../store/database.js';
 import { migrationsApplied } from '../store/migrate.js';
 
@@ -16,7 +16,7 @@ async function check(probe: () => Promise<boolean>): Promise<'up' | 'down'> {
 }
 
 /** Health routes. */
-export function healthRouter(deps: { db: Database; redis: () => Redis }): express.Router {
+export function healthRouter(deps: { db: Database; redis: () => RedisConnection }): express.Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });

@@ -5,26 +5,36 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
-import { gatewayError, internalErrorOutcome, OperationOutcomeError } from '../fhir/outcomes.js';
-import { FHIR_JSON_TYPE } from './fhir-handler.js';
+import { gatewayError, internalErrorOutcome, localize, OperationOutcomeError } from '../fhir/outcomes.js';
+import { languageOf, type Language } from '../validation/rules.js';
+import { FHIR_JSON_TYPE, requestLanguage } from './fhir-handler.js';
 
 /** Maps errors raised by express/body-parser to gateway errors; undefined for unexpected ones. */
 function fromBodyParser(err: { type?: string; status?: number; limit?: number; expose?: boolean }): OperationOutcomeError | undefined {
   switch (err.type) {
     case 'entity.too.large':
-      return gatewayError('body-too-large', `The body is larger than the limit of ${err.limit ?? 'the configured'} bytes`);
+      return gatewayError('body-too-large', {
+        en: `The body is larger than the limit of ${err.limit ?? 'the configured'} bytes`,
+        fr: `Le corps de la requête dépasse la limite de ${err.limit ?? 'la taille configurée en'} octets`,
+      });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return gatewayError('content-type', 'The body encoding or charset is not supported: send UTF-8 JSON');
+      return gatewayError('content-type', {
+        en: 'The body encoding or charset is not supported: send UTF-8 JSON',
+        fr: "L'encodage ou le jeu de caractères du corps n'est pas pris en charge : envoyez du JSON en UTF-8",
+      });
     case 'request.aborted':
     case 'request.size.invalid':
     case 'entity.verify.failed':
-      return gatewayError('body-unreadable', 'The body could not be read completely');
+      return gatewayError('body-unreadable', { en: 'The body could not be read completely', fr: "Le corps de la requête n'a pas pu être lu en entier" });
     default:
       // Any other client error raised while reading the body, e.g. gzip/deflate/br data that does not
       // decompress (zlib's Z_DATA_ERROR, status 400).
       return err.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500
-        ? gatewayError('body-unreadable', 'The body could not be read: its content encoding does not decode')
+        ? gatewayError('body-unreadable', {
+          en: 'The body could not be read: its content encoding does not decode',
+          fr: "Le corps de la requête n'a pas pu être lu : son encodage de contenu (Content-Encoding) ne se décode pas",
+        })
         : undefined;
   }
 }
@@ -35,13 +45,20 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
 function fromDependency(err: unknown): OperationOutcomeError | undefined {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && UNREACHABLE.has(code)
-    ? gatewayError('unavailable', 'The gateway cannot reach its database right now; nothing was stored. Retry shortly.')
+    ? gatewayError('unavailable', {
+      en: 'The gateway cannot reach its database right now; nothing was stored. Retry shortly.',
+      fr: "La passerelle ne peut pas joindre sa base de données pour le moment ; rien n'a été enregistré. Réessayez dans un instant.",
+    })
     : undefined;
 }
 
-/** The last handler of the app. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * The last handler of the app. Outcomes are sent in the request's language: the one its FHIR route
+ * chose, else its Accept-Language, else the configured default (DEFAULT_LANGUAGE).
+ */
+export function errorHandler(logger: Logger, defaultLanguage: Language = 'en'): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
+    const language = requestLanguage(res) ?? languageOf(req.header('accept-language'), defaultLanguage);
     const known = err instanceof OperationOutcomeError ? err : fromBodyParser(err as Record<string, never>) ?? fromDependency(err);
     if (res.headersSent) {
       logger.error({ err, url: req.originalUrl }, 'error after the answer started');
@@ -52,15 +69,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         res.set('Retry-After', String(known.retryAfterSeconds ?? 5));
         logger.warn({ err, url: req.originalUrl }, 'dependency unavailable');
       }
-      res.status(known.status).type(FHIR_JSON_TYPE).send(JSON.stringify(known.outcome));
+      res.status(known.status).type(FHIR_JSON_TYPE).send(JSON.stringify(localize(known.outcome, language)));
       return;
     }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'unexpected error');
-    res.status(500).type(FHIR_JSON_TYPE).send(JSON.stringify(internalErrorOutcome()));
+    res.status(500).type(FHIR_JSON_TYPE).send(JSON.stringify(localize(internalErrorOutcome(), language)));
   };
 }
 
 /** 404 for routes the gateway does not have. */
 export const unknownRoute: RequestHandler = (req) => {
-  throw gatewayError('not-found', `${req.method} ${req.path} is not an operation of this gateway`);
+  throw gatewayError('not-found', {
+    en: `${req.method} ${req.path} is not an operation of this gateway`,
+    fr: `${req.method} ${req.path} n'est pas une opération de cette passerelle`,
+  });
 };

@@ -19,18 +19,18 @@ export function fhirJsonBody(options: {
     (req: Request, _res: Response, next: NextFunction) => {
       const type = req.headers['content-type'];
       if (!type || !FHIR_JSON.test(type)) {
-        throw gatewayError('content-type', `Content-Type must be application/fhir+json (or application/json), got ${type ? `"${type.slice(0, 80)}"` : 'none'}`);
+        throw gatewayError('content-type', { en: `Content-Type must be application/fhir+json (or application/json), got ${type ? `"${type.slice(0, 80)}"` : 'none'}`, fr: `Le Content-Type doit être application/fhir+json (ou application/json), reçu : ${type ? `"${type.slice(0, 80)}"` : 'aucun'}` });
       }
       const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
       if (charset && !/^utf-?8$/i.test(charset)) {
-        throw gatewayError('content-type', `FHIR JSON is UTF-8: charset "${charset.slice(0, 40)}" is not accepted`);
+        throw gatewayError('content-type', { en: `FHIR JSON is UTF-8: charset "${charset.slice(0, 40)}" is not accepted`, fr: `Le JSON FHIR est en UTF-8 : le jeu de caractères "${charset.slice(0, 40)}" n'est pas accepté` });
       }
       next();
     },
     express.raw({ type: () => true, limit: options.limitBytes }),
     async (req: Request, _res: Response, next: NextFunction) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (raw.length === 0) throw gatewayError('body-unreadable', 'The request has no body');
+      if (raw.length === 0) throw gatewayError('body-unreadable', { en: 'The request has no body', fr: "La requête n'a pas de corps" });
       req.rawBody = raw;
       req.body = parseJsonBody(raw.toString('utf8'), options);
       const jwe = options.decrypt ? envelopedJwe(req.body as Record<string, unknown>) : undefined;

@@ -5,7 +5,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/tokens.js';
-import { gatewayError, OperationOutcomeError } from '../fhir/outcomes.js';
+import { gatewayError, localize, OperationOutcomeError } from '../fhir/outcomes.js';
+import { languageOf, type Language } from '../validation/rules.js';
 import { IdempotencyStore, type StoredAnswer } from './idempotency.js';
 
 /** What a FHIR handler receives. */
@@ -36,19 +37,36 @@ export interface RouteOptions {
   readonly scope?: string;
   /** POSTs honour Idempotency-Key. */
   readonly idempotent?: boolean;
+  /** The key of a request that names itself (a FHIR message's Bundle.id); the Idempotency-Key header otherwise. */
+  readonly idempotencyKey?: (req: FhirRequest) => string | undefined;
   /** Answers are plain JSON (the operator API), not FHIR. Errors stay OperationOutcomes. */
   readonly json?: boolean;
 }
 
 export const FHIR_JSON_TYPE = 'application/fhir+json; charset=utf-8';
 
-/** Wraps a FHIR handler as an express handler. */
-export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { idempotency: IdempotencyStore; publicBaseUrl?: string }): RequestHandler {
+/** The language a FHIR route chose for its answer (read by the error handler), if one did. */
+export function requestLanguage(res: Response): Language | undefined {
+  const language: unknown = res.locals.language;
+  return language === 'fr' || language === 'en' ? language : undefined;
+}
+
+/**
+ * Wraps a FHIR handler as an express handler. Answers are sent in the request's language
+ * (Accept-Language, else deps.defaultLanguage); an answer stored for Idempotency-Key is stored in that
+ * language, so a replay gives back the first answer's bytes, language included.
+ */
+export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { idempotency: IdempotencyStore; publicBaseUrl?: string; defaultLanguage?: Language }): RequestHandler {
   return async (req: Request, res: Response, _next: NextFunction) => {
+    const language = languageOf(req.get('accept-language'), deps.defaultLanguage ?? 'en');
+    res.locals.language = language;
     const caller = req.caller;
-    if (!caller) throw gatewayError('unauthenticated', 'A bearer token is required');
+    if (!caller) throw gatewayError('unauthenticated', { en: 'A bearer token is required', fr: "Un jeton d'accès (bearer token) est requis" });
     if (options.scope !== undefined && !caller.scopes.has(options.scope)) {
-      throw gatewayError('insufficient-scope', `This operation needs the scope ${options.scope}`);
+      throw gatewayError('insufficient-scope', {
+        en: `This operation needs the scope ${options.scope}`,
+        fr: `Cette opération exige la portée (scope) ${options.scope}`,
+      });
     }
     const request: FhirRequest = {
       caller,
@@ -59,30 +77,30 @@ export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { i
       rawBody: req.rawBody,
       header: (name) => req.get(name),
     };
-    const key = options.idempotent ? req.get('idempotency-key') : undefined;
+    const key = options.idempotent ? (options.idempotencyKey?.(request) ?? req.get('idempotency-key')) : undefined;
     const type = options.json ? 'application/json; charset=utf-8' : FHIR_JSON_TYPE;
-    if (key === undefined) return send(res, toStored(await handler(request)), type);
+    if (key === undefined) return send(res, toStored(await handler(request), language), type);
 
     IdempotencyStore.checkKey(key);
     const replay = await deps.idempotency.begin(caller.participantId, key, IdempotencyStore.hashBody(req.rawBody ?? ''));
     if (replay) return send(res, replay, type, true);
     let answer: StoredAnswer;
     try {
-      answer = toStored(await handler(request));
+      answer = toStored(await handler(request), language);
     } catch (err) {
       if (!(err instanceof OperationOutcomeError) || err.status >= 500) {
         await deps.idempotency.release(caller.participantId, key);
         throw err;
       }
-      answer = { status: err.status, headers: {}, body: err.outcome };
+      answer = { status: err.status, headers: {}, body: localize(err.outcome, language) };
     }
     await deps.idempotency.complete(caller.participantId, key, answer);
     send(res, answer, type);
   };
 }
 
-function toStored(answer: FhirAnswer): StoredAnswer {
-  return { status: answer.status, headers: answer.location ? { Location: answer.location } : {}, body: answer.resource };
+function toStored(answer: FhirAnswer, language: Language): StoredAnswer {
+  return { status: answer.status, headers: answer.location ? { Location: answer.location } : {}, body: localize(answer.resource, language) };
 }
 
 function send(res: Response, answer: StoredAnswer, type: string, replayed = false): void {

@@ -25,7 +25,7 @@ export class IdempotencyStore {
   /** Validates a header value; throws 400 when it cannot be a key. */
   static checkKey(key: string): void {
     if (!KEY_FORMAT.test(key)) {
-      throw gatewayError('idempotency-key-invalid', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+      throw gatewayError('idempotency-key-invalid', { en: 'Idempotency-Key must be 1 to 255 visible ASCII characters', fr: "L'en-tête Idempotency-Key doit compter de 1 à 255 caractères ASCII visibles" });
     }
   }
 
@@ -49,10 +49,10 @@ export class IdempotencyStore {
     const row = existing.rows[0];
     if (!row) return this.begin(participantId, key, requestHash); // released in between: try again
     if (row.request_hash !== requestHash) {
-      throw gatewayError('idempotency-mismatch', 'This Idempotency-Key was already used with a different request body');
+      throw gatewayError('idempotency-mismatch', { en: 'This Idempotency-Key was already used with a different request body', fr: 'Cette clé Idempotency-Key a déjà servi pour une requête au contenu différent' });
     }
     if (row.state === 'in_flight') {
-      throw gatewayError('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later');
+      throw gatewayError('idempotency-in-flight', { en: 'A request with this Idempotency-Key is still being processed; retry later', fr: 'Une requête portant cette clé Idempotency-Key est encore en cours de traitement ; réessayez plus tard' });
     }
     return { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body };
   }

@@ -5,7 +5,7 @@
  * an in-process limiter takes over rather than failing the request.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/redis.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { gatewayError } from '../fhir/outcomes.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
@@ -21,10 +21,10 @@ export interface LimitDefaults {
 export class ParticipantLimits {
   private readonly limiters = new Map<number, RateLimiterRedis>();
 
-  private redis?: Redis;
+  private redis?: RedisConnection;
 
   /** connect() is called on first use only: worker-only processes never open this connection. */
-  constructor(private readonly connect: () => Redis, private readonly keyPrefix: string, readonly defaults: LimitDefaults, private readonly registry: ParticipantRegistry) {}
+  constructor(private readonly connect: () => RedisConnection, private readonly keyPrefix: string, readonly defaults: LimitDefaults, private readonly registry: ParticipantRegistry) {}
 
   private limiter(perMinute: number): RateLimiterRedis {
     let limiter = this.limiters.get(perMinute);
@@ -59,11 +59,11 @@ export class ParticipantLimits {
       const wait = await this.consume(caller.participantId, perMinute);
       if (wait > 0) {
         res.set('Retry-After', String(Math.ceil(wait / 1000)));
-        throw gatewayError('rate-limited', `More than ${perMinute} requests in a minute from ${caller.participantId}; retry after ${Math.ceil(wait / 1000)} s`);
+        throw gatewayError('rate-limited', { en: `More than ${perMinute} requests in a minute from ${caller.participantId}; retry after ${Math.ceil(wait / 1000)} s`, fr: `Plus de ${perMinute} requêtes en une minute de la part de ${caller.participantId} ; réessayez dans ${Math.ceil(wait / 1000)} s` });
       }
       const maxBody = limits.maxBodyBytes ?? this.defaults.maxBodyBytes;
       const declared = Number(req.get('content-length') ?? 0);
-      if (declared > maxBody) throw gatewayError('body-too-large', `The body is larger than this participant's limit of ${maxBody} bytes`);
+      if (declared > maxBody) throw gatewayError('body-too-large', { en: `The body is larger than this participant's limit of ${maxBody} bytes`, fr: `Le corps de la requête dépasse la limite de ${maxBody} octets fixée pour ce participant` });
       next();
     };
   }

@@ -57,7 +57,7 @@ export function conformanceRouter(deps: Pick<ValidationRoutesDeps, 'conformance'
     router.get(`/fhir/${type}/:id`, (req, res) => {
       const latest = deps.conformance.catalogue.resources(type).filter((r) => r.id === req.params.id)
         .sort((a, b) => compareVersions(String(b.version), String(a.version)))[0];
-      if (!latest) throw gatewayError('not-found', `${type}/${req.params.id} is not published here`);
+      if (!latest) throw gatewayError('not-found', { en: `${type}/${req.params.id} is not published here`, fr: `${type}/${req.params.id} n'est pas publié ici` });
       send(res, 200, latest);
     });
   }
@@ -68,19 +68,19 @@ async function runValidate(req: FhirRequest, deps: ValidationRoutesDeps, urlType
   const language = languageOf(req.header('accept-language'), deps.defaultLanguage);
   const { resource, profiles, insurer } = validateInput(req);
   if (urlType !== undefined && !deps.conformance.engine.knowsResourceType(urlType)) {
-    throw gatewayError('not-found', `${urlType} is not a FHIR R4 resource type`);
+    throw gatewayError('not-found', { en: `${urlType} is not a FHIR R4 resource type`, fr: `${urlType} n'est pas un type de ressource FHIR R4` });
   }
   if (urlType !== undefined && resource.resourceType !== urlType) {
-    throw gatewayError('resource-type', `POST /fhir/${urlType}/$validate takes a ${urlType}, got ${typeof resource.resourceType === 'string' ? resource.resourceType : 'no resourceType'}`, 'resourceType');
+    throw gatewayError('resource-type', { en: `POST /fhir/${urlType}/$validate takes a ${urlType}, got ${typeof resource.resourceType === 'string' ? resource.resourceType : 'no resourceType'}`, fr: `POST /fhir/${urlType}/$validate attend une ressource ${urlType} ; reçu : ${typeof resource.resourceType === 'string' ? resource.resourceType : 'aucun resourceType'}` }, 'resourceType');
   }
   let schedule: Parameters<Conformance['packsInForce']>[0] = [];
   if (insurer !== undefined) {
     const participant = await deps.registry.get(insurer);
-    if (!participant || participant.kind !== 'insurer') throw gatewayError('insurer-unknown', `"${insurer}" is not an insurer registered on this gateway`, 'insurer');
+    if (!participant || participant.kind !== 'insurer') throw gatewayError('insurer-unknown', { en: `"${insurer}" is not an insurer registered on this gateway`, fr: `"${insurer}" n'est pas un assureur enregistré sur cette passerelle` }, 'insurer');
     schedule = participant.profilePacks;
   }
   const packs = deps.conformance.packsInForce(schedule);
-  const issues = deps.conformance.validate(resource, { language, packs, profiles });
+  const issues = deps.conformance.validate(resource, { language, packs, profiles, insurerId: insurer });
   return { status: 200, resource: validationOutcome(issues, language, packs.map((p) => `${p.pack}@${p.version}`)) };
 }
 
@@ -102,11 +102,11 @@ function validateInput(req: FhirRequest): { resource: Json; profiles: string[]; 
     if (p.name === 'resource' && isObject(p.resource)) resource = p.resource;
     else if (p.name === 'profile') {
       const value = p.valueUri ?? p.valueCanonical ?? p.valueString;
-      if (typeof value !== 'string') throw gatewayError('resource-type', 'The profile parameter needs a valueUri or valueCanonical', `Parameters.parameter[${i}]`);
+      if (typeof value !== 'string') throw gatewayError('resource-type', { en: 'The profile parameter needs a valueUri or valueCanonical', fr: 'Le paramètre profile exige une valueUri ou une valueCanonical' }, `Parameters.parameter[${i}]`);
       profiles.push(value);
     } else if (p.name === 'insurer' && typeof p.valueString === 'string') insurer = p.valueString;
   }
-  if (!resource) throw gatewayError('resource-type', 'The resource parameter must hold a resource', 'Parameters.parameter');
+  if (!resource) throw gatewayError('resource-type', { en: 'The resource parameter must hold a resource', fr: 'Le paramètre resource doit contenir une ressource' }, 'Parameters.parameter');
   return { resource, profiles, insurer };
 }
 

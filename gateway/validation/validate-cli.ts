@@ -436,7 +436,8 @@ async function loadEngine(): Promise<Conformance> {
   return Conformance.load();
 }
 
-function pickLanguage(lang: string | undefined, env: NodeJS.ProcessEnv, t: Texts): Language {
+/** The language of a command: --lang (en or fr, else a UsageError in t's language), else the locale. The other commands choose the same way. */
+export function pickLanguage(lang: string | undefined, env: NodeJS.ProcessEnv, t: Texts): Language {
   if (lang === undefined) return languageFromEnv(env);
   if (lang === 'en' || lang === 'fr') return lang;
   throw new UsageError(t.badLanguage(lang));

@@ -14,6 +14,8 @@ export interface ValidationTarget {
   readonly expression: string;
   readonly language: Language;
   readonly packs: readonly PackVersion[];
+  /** The insurer whose packs these are (its Coverage profiles judge only the Coverages it pays). */
+  readonly insurerId?: string;
 }
 
 /** One item of the validator list. */
@@ -26,7 +28,7 @@ export interface ResourceValidator {
 export function conformanceValidator(conformance: Conformance): ResourceValidator {
   return {
     name: 'fhir-r4-and-packs',
-    validate: ({ resource, expression, language, packs }) => conformance.validate(resource, { expression, language, packs }),
+    validate: ({ resource, expression, language, packs, insurerId }) => conformance.validate(resource, { expression, language, packs, insurerId }),
   };
 }
 

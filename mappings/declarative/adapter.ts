@@ -15,6 +15,7 @@ import { readReplies } from './csv-batch-in.js';
 import { sendBatch, stageClaim } from './csv-batch-out.js';
 import { fetchOverHttp, submitOverHttp } from './http-transport.js';
 import { mapClaim } from './map-claim.js';
+import { translatedElement } from '../../gateway/fhir/outcomes.js';
 
 /** A stand-in for the claim id at submission, before the gateway gives one (the same shape: a UUID). */
 const UNASSIGNED_CLAIM_ID = '00000000-0000-0000-0000-000000000000';
@@ -72,6 +73,7 @@ export function mappingAdapter(options: { defaultTimeoutMs: number; mappingsDir?
 function setAside(claim: ReturnType<typeof claimEnvironment>['claim'], insurerName: string): ClaimResponse {
   return {
     resourceType: 'ClaimResponse', status: 'active', type: claim.type, use: claim.use ?? 'claim', patient: claim.patient,
-    created: new Date().toISOString(), outcome: 'queued', disposition: `Set aside for the next batch file to ${insurerName}.`,
-  } as ClaimResponse;
+    created: new Date().toISOString(), outcome: 'queued',
+    ...translatedElement('disposition', { en: `Set aside for the next batch file to ${insurerName}.`, fr: `Mise de côté pour le prochain fichier de lot vers ${insurerName}.` }),
+  } as unknown as ClaimResponse; // insurer is set by the gateway when it records the answer
 }

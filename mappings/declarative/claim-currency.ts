@@ -20,7 +20,10 @@ export function currencyIssues(claim: Claim, currency: string, accepts: readonly
     if (typeof money.currency === 'string' && money.currency !== currency && acceptsPath(path, accepts)) {
       issues.push({
         code: 'mapping-value-invalid', expression: `${expression}.currency`,
-        message: `${insurerName} takes amounts in ${currency} only; this amount is in ${/^[A-Z]{3}$/.test(money.currency) ? money.currency : 'another currency'}`,
+        message: {
+          en: `${insurerName} takes amounts in ${currency} only; this amount is in ${/^[A-Z]{3}$/.test(money.currency) ? money.currency : 'another currency'}`,
+          fr: `${insurerName} ne prend que des montants en ${currency} ; ce montant est en ${/^[A-Z]{3}$/.test(money.currency) ? money.currency : 'une autre devise'}`,
+        },
       });
     }
     for (const [key, value] of Object.entries(node)) {

@@ -49,7 +49,7 @@ describe('field rules', () => {
     const other = specWith([{ name: 'sex', path: '%patient.gender', codes: { male: 'M', constructor: 'C' }, element: 'Patient.gender' }]);
     expect(mapClaim(other, BUNDLE, CONTEXT)).toEqual({
       record: {},
-      issues: [{ code: 'mapping-code-unmapped', expression: 'Patient.gender', message: "Mutuelle Test has no equivalent for the code given for sex: it is not in the mapping's code table" }],
+      issues: [{ code: 'mapping-code-unmapped', expression: 'Patient.gender', message: { en: "Mutuelle Test has no equivalent for the code given for sex: it is not in the mapping's code table", fr: expect.any(String) } }],
     });
   });
 
@@ -58,7 +58,7 @@ describe('field rules', () => {
     expect(mapClaim(joined, BUNDLE, CONTEXT).record).toEqual({ codes: 'A+B' });
     const single = specWith([{ name: 'codes', path: '%claim.item.productOrService.coding.code' }]);
     expect(mapClaim(single, BUNDLE, CONTEXT).issues).toEqual([
-      { code: 'mapping-value-invalid', expression: 'Claim.item.productOrService.coding.code', message: 'codes has 2 values in the claim and Mutuelle Test takes one' },
+      { code: 'mapping-value-invalid', expression: 'Claim.item.productOrService.coding.code', message: { en: 'codes has 2 values in the claim and Mutuelle Test takes one', fr: expect.any(String) } },
     ]);
   });
 
@@ -68,8 +68,8 @@ describe('field rules', () => {
       { name: 'status', path: 'status', pattern: '[A-Z]+' },
     ]);
     expect(mapClaim(spec, BUNDLE, CONTEXT).issues).toEqual([
-      { code: 'mapping-value-invalid', expression: 'Patient.birthDate', message: 'born is not a full date (YYYY-MM-DD) as Mutuelle Test takes it' },
-      { code: 'mapping-value-invalid', expression: 'status', message: 'status does not have the form Mutuelle Test takes ([A-Z]+)' },
+      { code: 'mapping-value-invalid', expression: 'Patient.birthDate', message: { en: 'born is not a full date (YYYY-MM-DD) as Mutuelle Test takes it', fr: expect.any(String) } },
+      { code: 'mapping-value-invalid', expression: 'status', message: { en: 'status does not have the form Mutuelle Test takes ([A-Z]+)', fr: expect.any(String) } },
     ]);
   });
 

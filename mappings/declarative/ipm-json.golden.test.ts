@@ -55,7 +55,7 @@ describe('ipm-json: claim issues', () => {
       ['mapping-unsupported-element', 'Claim.item[1].modifier'],
       ['mapping-unsupported-element', 'Claim.careTeam'],
     ]);
-    expect(issues[0]!.message).toBe('IPM Démo does not take Claim.item.modifier: send the claim without it or ask the insurer');
+    expect(issues[0]!.message.en).toBe('IPM Démo does not take Claim.item.modifier: send the claim without it or ask the insurer');
   });
 
   it('reports a missing member number', () => {
@@ -63,7 +63,7 @@ describe('ipm-json: claim issues', () => {
     delete (b.entry![1]!.resource as { identifier?: unknown }).identifier;
     delete (b.entry![2]!.resource as { identifier?: unknown }).identifier;
     expect(mapClaim(spec, b, CONTEXT).issues).toEqual([
-      { code: 'mapping-required-missing', expression: 'Coverage.identifier', message: 'IPM Démo needs memberNumber and the claim gives none' },
+      { code: 'mapping-required-missing', expression: 'Coverage.identifier', message: { en: 'IPM Démo needs memberNumber and the claim gives none', fr: expect.any(String) } },
     ]);
   });
 
@@ -71,7 +71,7 @@ describe('ipm-json: claim issues', () => {
     const b = bundle();
     claimOf(b).item![1]!.productOrService = { coding: [{ system: 'http://snomed.info/sct', code: '11429006' }] };
     expect(mapClaim(spec, b, CONTEXT).issues).toEqual([
-      { code: 'mapping-required-missing', expression: 'Claim.item[1].productOrService', message: 'IPM Démo needs actCode of Claim.item[1] and the claim gives none' },
+      { code: 'mapping-required-missing', expression: 'Claim.item[1].productOrService', message: { en: 'IPM Démo needs actCode of Claim.item[1] and the claim gives none', fr: 'IPM Démo exige une valeur pour actCode de Claim.item[1], que la demande ne donne pas' } },
     ]);
   });
 
@@ -79,7 +79,7 @@ describe('ipm-json: claim issues', () => {
     const b = bundle();
     (b.entry![2]!.resource as { identifier: Array<{ value: string }> }).identifier[0]!.value = 'M00012345678901234567';
     const issues = mapClaim(spec, b, CONTEXT).issues;
-    expect(issues).toEqual([{ code: 'mapping-value-invalid', expression: 'Coverage.identifier', message: 'memberNumber is 21 characters long, IPM Démo takes at most 20' }]);
+    expect(issues).toEqual([{ code: 'mapping-value-invalid', expression: 'Coverage.identifier', message: { en: 'memberNumber is 21 characters long, IPM Démo takes at most 20', fr: expect.any(String) } }]);
     expect(JSON.stringify(issues)).not.toContain('M0001234');
   });
 
@@ -91,7 +91,7 @@ describe('ipm-json: claim issues', () => {
       { sequence: 2, diagnosisCodeableConcept: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'R50.9' }] } },
     ];
     claim.total = { value: 23000, currency: 'EUR' };
-    expect(mapClaim(spec, b, CONTEXT).issues.map((i) => [i.code, i.expression, i.message])).toEqual([
+    expect(mapClaim(spec, b, CONTEXT).issues.map((i) => [i.code, i.expression, i.message.en])).toEqual([
       ['mapping-value-invalid', 'Claim.total.currency', 'IPM Démo takes amounts in XOF only; this amount is in EUR'],
       ['mapping-value-invalid', 'Claim.diagnosis', 'diagnosisCode has 2 values in the claim and IPM Démo takes one'],
     ]);
@@ -104,7 +104,7 @@ describe('ipm-json: claim issues', () => {
     const b = bundle();
     claimOf(b).item![0]!.net = { value: 15000.5, currency: 'XOF' };
     expect(mapClaim(spec, b, CONTEXT).issues).toEqual([
-      { code: 'mapping-value-invalid', expression: 'Claim.item[0].net', message: 'amount of Claim.item[0] is not a whole number as IPM Démo takes it' },
+      { code: 'mapping-value-invalid', expression: 'Claim.item[0].net', message: { en: 'amount of Claim.item[0] is not a whole number as IPM Démo takes it', fr: expect.any(String) } },
     ]);
   });
 });

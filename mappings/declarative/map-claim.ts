@@ -32,10 +32,10 @@ export function mapClaim(spec: MappingSpec, bundle: Bundle, context: ClaimContex
     ...currencyIssues(claim, spec.reply.currency, spec.claim.accepts, insurerName),
   ];
   const record: Record<string, unknown> = {};
-  const put = (target: Record<string, unknown>, field: CompiledField, input: unknown, expression: string, subject: string): void => {
+  const put = (target: Record<string, unknown>, field: CompiledField, input: unknown, expression: string, subject: string, subjectFr?: string): void => {
     const given = field.evaluate ? run(field.evaluate, field.spec.name, input, env) : [field.spec.value];
     const required = field.spec.required || (field.requiredWhen !== undefined && run(field.requiredWhen, field.spec.name, input, env).includes(true));
-    const { value, issues: found } = fieldValue(field, given, { insurerName, expression, subject }, required);
+    const { value, issues: found } = fieldValue(field, given, { insurerName, expression, subject, subjectFr }, required);
     issues.push(...found);
     // Absent values are left out rather than written null: the insurer's format marks them optional.
     if (value !== undefined) target[field.spec.name] = value;
@@ -47,7 +47,7 @@ export function mapClaim(spec: MappingSpec, bundle: Bundle, context: ClaimContex
     record[items.name] = lines.map((item, i) => {
       const line: Record<string, unknown> = {};
       const at = itemExpression(claim.item, item, i, items.fromClaimItems ? undefined : spec.claim.items!.path);
-      for (const field of items.fields) put(line, field, item, `${at}.${field.element}`, `${field.spec.name} of ${at}`);
+      for (const field of items.fields) put(line, field, item, `${at}.${field.element}`, `${field.spec.name} of ${at}`, `${field.spec.name} de ${at}`);
       return line;
     });
   }

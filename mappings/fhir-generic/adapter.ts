@@ -6,7 +6,7 @@
 import { Client } from 'fhir-kit-client';
 import type { Bundle, ClaimResponse, Coverage, CoverageEligibilityResponse, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import {
-  TransientDeliveryError, type ClaimDelivery, type ClaimQuery, type CoverageChangesQuery, type CoveragePage, type DeliveryResult,
+  ExchangeRefusedError, TransientDeliveryError, type ClaimDelivery, type ExchangeDelivery, type ClaimQuery, type CoverageChangesQuery, type CoveragePage, type DeliveryResult,
   type EligibilityAnswer, type EligibilityQuery, type InsurerAdapter,
 } from '../adapter.js';
 
@@ -109,6 +109,25 @@ export function fhirAdapter(defaultTimeoutMs: number): InsurerAdapter {
       if (status.status === 'completed') return 'cancelled';
       if (status.status === 'rejected' || status.status === 'failed') return 'too-late';
       throw new TransientDeliveryError(`insurer answered the cancel Task with a Task ${typeof status.status === 'string' ? status.status.slice(0, 32) : 'without status'}`);
+    },
+    async sendExchange(delivery: ExchangeDelivery): Promise<void> {
+      const settings = settingsOf(delivery.settings);
+      const client = clientFor(settings);
+      try {
+        await client.create({
+          resourceType: delivery.resource.resourceType, body: delivery.resource as never,
+          options: {
+            headers: { ...FHIR_HEADERS, 'Content-Type': 'application/fhir+json', 'Idempotency-Key': delivery.idempotencyKey },
+            signal: withTimeout(delivery.signal, settings.timeoutMs ?? defaultTimeoutMs),
+          },
+        });
+      } catch (err) {
+        const status = (err as HttpFailure).response?.status;
+        if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+          throw new ExchangeRefusedError(`insurer refused the ${delivery.resource.resourceType}: HTTP ${status}`, status);
+        }
+        throw transientOf(err, settings.baseUrl, `the ${delivery.resource.resourceType}`);
+      }
     },
     async checkEligibility(query: EligibilityQuery): Promise<EligibilityAnswer> {
       const settings = settingsOf(query.settings);

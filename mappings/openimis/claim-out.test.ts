@@ -46,7 +46,7 @@ describe('a gateway claim in openIMIS dialect', () => {
       ['mapping-required-missing', 'Claim.patient'],
       ['mapping-required-missing', 'Claim.facility'],
     ]);
-    expect(issues[0]!.message).not.toContain('KM0001234567');
+    expect(JSON.stringify(issues[0]!.message)).not.toContain('KM0001234567');
   });
 
   it('takes the facility code from the settings when the claim names none', () => {

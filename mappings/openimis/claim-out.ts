@@ -7,6 +7,7 @@
  * is returned as mapping issues, never dropped.
  */
 import type { Bundle, Claim, ClaimItem, Identifier, Patient, Reference } from '@medplum/fhirtypes';
+import type { Bilingual } from '../../gateway/fhir/outcomes.js';
 import type { MappingIssue } from '../adapter.js';
 import { unsupportedElements } from '../claim-elements.js';
 import {
@@ -90,39 +91,63 @@ function facilityCode(claim: Claim, settings: OpenImisSettings): string | undefi
   return provider?.system === PARTICIPANT_SYSTEM && provider.value ? settings.healthFacilityCodes[provider.value] : undefined;
 }
 
-const required = (expression: string, what: string): MappingIssue => ({
-  code: 'mapping-required-missing', expression, message: `${INSURER_NAME} needs ${what}`,
+const required = (expression: string, what: Bilingual): MappingIssue => ({
+  code: 'mapping-required-missing', expression, message: { en: `${INSURER_NAME} needs ${what.en}`, fr: `${INSURER_NAME} exige ${what.fr}` },
 });
 
 /** Builds the openIMIS claim from a gateway claim bundle (Claim first). */
 export function toOpenImisClaim(bundle: Bundle, settings: OpenImisSettings): OpenImisClaim {
   const claim = bundle.entry?.[0]?.resource as Claim | undefined;
-  if (claim?.resourceType !== 'Claim') return { issues: [required('Bundle.entry[0].resource', 'a Claim first in the bundle')] };
+  if (claim?.resourceType !== 'Claim') return { issues: [required('Bundle.entry[0].resource', { en: 'a Claim first in the bundle', fr: 'une Claim en première entrée du bundle' })] };
   const issues: MappingIssue[] = [...unsupportedElements(claim, OPENIMIS_ACCEPTS, INSURER_NAME)];
   const code = claim.identifier?.find((i) => typed(i, settings.claimCodeType))?.value;
-  if (!code) issues.push(required('Claim.identifier', `the claim code: an identifier of type ${settings.claimCodeType} (${IDENTIFIER_TYPE_SYSTEM})`));
-  else if (code.length > 8) issues.push({ code: 'mapping-value-invalid', expression: 'Claim.identifier', message: `${INSURER_NAME} takes claim codes of at most 8 characters; this one has ${code.length}` });
+  if (!code) issues.push(required('Claim.identifier', {
+    en: `the claim code: an identifier of type ${settings.claimCodeType} (${IDENTIFIER_TYPE_SYSTEM})`,
+    fr: `le code de la demande : un identifiant de type ${settings.claimCodeType} (${IDENTIFIER_TYPE_SYSTEM})`,
+  }));
+  else if (code.length > 8) issues.push({ code: 'mapping-value-invalid', expression: 'Claim.identifier', message: {
+    en: `${INSURER_NAME} takes claim codes of at most 8 characters; this one has ${code.length}`,
+    fr: `${INSURER_NAME} prend des codes de demande de 8 caractères au plus ; celui-ci en a ${code.length}`,
+  } });
   const insuree = chfId(bundle, claim, settings);
-  if (!insuree) issues.push(required('Claim.patient', `the insuree's CHF ID: an identifier of type ${settings.insureeIdentifierType} on Claim.patient or the Patient`));
+  if (!insuree) issues.push(required('Claim.patient', {
+    en: `the insuree's CHF ID: an identifier of type ${settings.insureeIdentifierType} on Claim.patient or the Patient`,
+    fr: `le CHF ID de l'assuré : un identifiant de type ${settings.insureeIdentifierType} sur Claim.patient ou le Patient`,
+  }));
   const facility = facilityCode(claim, settings);
-  if (!facility) issues.push(required('Claim.facility', 'the health facility code: Claim.facility.identifier, or healthFacilityCodes in the insurer\'s adapter settings'));
-  else if (facility.length > 8) issues.push({ code: 'mapping-value-invalid', expression: 'Claim.facility', message: `${INSURER_NAME} takes health facility codes of at most 8 characters; this one has ${facility.length}` });
+  if (!facility) issues.push(required('Claim.facility', {
+    en: 'the health facility code: Claim.facility.identifier, or healthFacilityCodes in the insurer\'s adapter settings',
+    fr: "le code de l'établissement de santé : Claim.facility.identifier, ou healthFacilityCodes dans les réglages d'adaptateur de l'assureur",
+  }));
+  else if (facility.length > 8) issues.push({ code: 'mapping-value-invalid', expression: 'Claim.facility', message: {
+    en: `${INSURER_NAME} takes health facility codes of at most 8 characters; this one has ${facility.length}`,
+    fr: `${INSURER_NAME} prend des codes d'établissement de santé de 8 caractères au plus ; celui-ci en a ${facility.length}`,
+  } });
   const enterer = claim.enterer?.identifier?.value;
-  if (!enterer) issues.push(required('Claim.enterer', 'the claim administrator\'s code (Claim.enterer.identifier)'));
+  if (!enterer) issues.push(required('Claim.enterer', { en: 'the claim administrator\'s code (Claim.enterer.identifier)', fr: 'le code de l\'agent de saisie de la demande (Claim.enterer.identifier)' }));
   const visitType = claim.type?.coding?.find((c) => c.system === VISIT_TYPE_SYSTEM)?.code;
-  if (!visitType) issues.push(required('Claim.type', `a visit type of ${VISIT_TYPE_SYSTEM} (E, R or O)`));
-  if (!claim.billablePeriod?.start) issues.push(required('Claim.billablePeriod.start', 'the visit date'));
+  if (!visitType) issues.push(required('Claim.type', { en: `a visit type of ${VISIT_TYPE_SYSTEM} (E, R or O)`, fr: `un type de visite de ${VISIT_TYPE_SYSTEM} (E, R ou O)` }));
+  if (!claim.billablePeriod?.start) issues.push(required('Claim.billablePeriod.start', { en: 'the visit date', fr: 'la date de la visite' }));
   const diagnoses = [...(claim.diagnosis ?? [])].sort((a, b) => a.sequence - b.sequence);
-  if (diagnoses.length > 5) issues.push({ code: 'mapping-value-invalid', expression: 'Claim.diagnosis', message: `${INSURER_NAME} takes at most 5 diagnoses (a main one and four secondary); the claim has ${diagnoses.length}` });
+  if (diagnoses.length > 5) issues.push({ code: 'mapping-value-invalid', expression: 'Claim.diagnosis', message: {
+    en: `${INSURER_NAME} takes at most 5 diagnoses (a main one and four secondary); the claim has ${diagnoses.length}`,
+    fr: `${INSURER_NAME} prend au plus 5 diagnostics (un principal et quatre secondaires) ; la demande en a ${diagnoses.length}`,
+  } });
   (claim.supportingInfo ?? []).forEach((info, i) => {
     const category = info.category?.coding?.find((c) => c.system === SUPPORTING_INFO_SYSTEM)?.code;
     if (!category || !SUPPORTING_INFO_CATEGORIES.has(category)) {
-      issues.push({ code: 'mapping-unsupported-element', expression: `Claim.supportingInfo[${i}]`, message: `${INSURER_NAME} takes supporting information of the categories guarantee, explanation and attachment (${SUPPORTING_INFO_SYSTEM}) only` });
+      issues.push({ code: 'mapping-unsupported-element', expression: `Claim.supportingInfo[${i}]`, message: {
+        en: `${INSURER_NAME} takes supporting information of the categories guarantee, explanation and attachment (${SUPPORTING_INFO_SYSTEM}) only`,
+        fr: `${INSURER_NAME} ne prend que les informations complémentaires des catégories guarantee, explanation et attachment (${SUPPORTING_INFO_SYSTEM})`,
+      } });
     }
   });
   const items = (claim.item ?? []).map((item, i) => {
     const kind = kindOf(item);
-    if (!kind) issues.push(required(`Claim.item[${i}].extension`, `the claim-item-reference extension naming an openIMIS Medication (medical item) or ActivityDefinition (service)`));
+    if (!kind) issues.push(required(`Claim.item[${i}].extension`, {
+      en: 'the claim-item-reference extension naming an openIMIS Medication (medical item) or ActivityDefinition (service)',
+      fr: "l'extension claim-item-reference désignant une Medication (article médical) ou une ActivityDefinition (acte) openIMIS",
+    }));
     const code = item.productOrService?.coding?.[0]?.code ?? item.productOrService?.text;
     return {
       extension: item.extension?.filter((e) => e.url === CLAIM_ITEM_REFERENCE),

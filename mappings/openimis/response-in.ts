@@ -16,14 +16,17 @@ import type { Claim, ClaimResponse, ClaimResponseItem, ClaimResponseItemAdjudica
 import { TransientDeliveryError } from '../adapter.js';
 import { itemKinds } from './claim-out.js';
 import { CLAIM_ITEM_REFERENCE, CLAIM_STATUS_SYSTEM, REJECTION_REASON_SYSTEM } from './settings.js';
+import { translatedElement, type Bilingual } from '../../gateway/fhir/outcomes.js';
 
 const ADJUDICATION = 'http://terminology.hl7.org/CodeSystem/adjudication';
 
 /** openIMIS claim states. */
 export const OPENIMIS_STATUS = { rejected: 1, entered: 2, checked: 4, processed: 8, valuated: 16 } as const;
 
-const STATUS_TEXT: Record<number, string> = {
-  1: 'rejected', 2: 'entered, awaiting checks', 4: 'checked, awaiting processing', 8: 'processed, awaiting valuation', 16: 'valuated',
+const STATUS_TEXT: Record<number, Bilingual> = {
+  1: { en: 'rejected', fr: 'rejetée' }, 2: { en: 'entered, awaiting checks', fr: 'saisie, en attente de contrôle' },
+  4: { en: 'checked, awaiting processing', fr: 'contrôlée, en attente de traitement' }, 8: { en: 'processed, awaiting valuation', fr: 'traitée, en attente de valorisation' },
+  16: { en: 'valuated', fr: 'valorisée' },
 };
 
 /** An unusable openIMIS answer: retried (it may be a passing fault), never guessed at. */
@@ -102,7 +105,10 @@ export function fromOpenImisResponse(response: unknown, claim: Claim): ClaimResp
   const base: ClaimResponse = {
     resourceType: 'ClaimResponse', status: 'active', type: claim.type, use: claim.use ?? 'claim', patient: claim.patient,
     created: new Date().toISOString(), insurer: claim.insurer ?? {}, outcome: 'queued',
-    disposition: `openIMIS: claim ${STATUS_TEXT[status] ?? `in state ${status}`}.`,
+    ...translatedElement('disposition', {
+      en: `openIMIS: claim ${STATUS_TEXT[status]?.en ?? `in state ${status}`}.`,
+      fr: `openIMIS : demande ${STATUS_TEXT[status]?.fr ?? `à l'état ${status}`}.`,
+    }),
   };
   if (status !== OPENIMIS_STATUS.rejected && status !== OPENIMIS_STATUS.valuated) return base;
   const currency = claim.total?.currency ?? claim.item?.[0]?.unitPrice?.currency ?? 'XOF';
@@ -116,9 +122,12 @@ export function fromOpenImisResponse(response: unknown, claim: Claim): ClaimResp
   return {
     ...base,
     outcome,
-    disposition: outcome === 'complete' ? `openIMIS: claim valuated, ${benefit} ${currency} covered.`
-      : outcome === 'partial' ? `openIMIS: claim valuated, ${rejected.length} of ${lines.length} items rejected; ${benefit} ${currency} covered.`
-        : 'openIMIS: claim rejected.',
+    ...translatedElement('disposition', outcome === 'complete'
+      ? { en: `openIMIS: claim valuated, ${benefit} ${currency} covered.`, fr: `openIMIS : demande valorisée, ${benefit} ${currency} pris en charge.` }
+      : outcome === 'partial'
+        ? { en: `openIMIS: claim valuated, ${rejected.length} of ${lines.length} items rejected; ${benefit} ${currency} covered.`,
+          fr: `openIMIS : demande valorisée, ${rejected.length} ligne(s) sur ${lines.length} rejetée(s) ; ${benefit} ${currency} pris en charge.` }
+        : { en: 'openIMIS: claim rejected.', fr: 'openIMIS : demande rejetée.' }),
     item: lines.map((l) => ({
       itemSequence: l.sequence,
       adjudication: [

@@ -28,7 +28,7 @@ export interface ValidateOptions {
   /** Canonical urls (url or url|version) of profiles the root resource must meet. */
   readonly profiles?: readonly string[];
   /** Profiles that apply to every resource of a type, at any depth (e.g. the packs in force). */
-  readonly profilesFor?: (resourceType: string) => readonly string[];
+  readonly profilesFor?: (resourceType: string, resource: Readonly<Record<string, unknown>>) => readonly string[];
 }
 
 /** Published conformance resources added to the core (the profile packs). */
@@ -62,7 +62,7 @@ interface Profile {
 interface Walk {
   readonly issues: OperationOutcomeIssue[];
   readonly language: Language;
-  readonly profilesFor?: (resourceType: string) => readonly string[];
+  readonly profilesFor?: (resourceType: string, resource: Readonly<Record<string, unknown>>) => readonly string[];
   omitted: number;
   /**
    * An element holds more values than it may: the resource is refused, and FHIRPath invariants are no
@@ -166,7 +166,7 @@ export class ValidationEngine {
 
   private applyProfiles(walk: Walk, resource: Json, path: string, type: string, explicit: readonly string[]): void {
     const declared = Array.isArray((resource.meta as Json | undefined)?.profile) ? ((resource.meta as Json).profile as unknown[]).filter((p): p is string => typeof p === 'string') : [];
-    const wanted = [...new Set([...explicit, ...(walk.profilesFor?.(type) ?? []), ...declared])];
+    const wanted = [...new Set([...explicit, ...(walk.profilesFor?.(type, resource) ?? []), ...declared])];
     const applied = new Set<StructureDefinitionLite>();
     for (const canonical of wanted) {
       const sd = this.profile(canonical);

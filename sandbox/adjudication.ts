@@ -1,9 +1,9 @@
 // The sandbox's adjudication rules. Pure and deterministic: the same Claim, member, clock and response
 // id always give the same ClaimResponse, so tests and integrators can predict every answer.
 // The rules are written out with a worked example in docs/sandbox.md; keep the two in step.
-import type { Claim, ClaimItem, ClaimResponse, ClaimResponseItem, CodeableConcept, Identifier } from '@medplum/fhirtypes';
+import type { Claim, ClaimItem, ClaimResponse, ClaimResponseInsurance, ClaimResponseItem, CodeableConcept, Identifier } from '@medplum/fhirtypes';
 import { ADJUDICATION_REASON_SYSTEM, ADJUDICATION_REASONS } from './adjudication-codes.js';
-import { claimTotal, francs, itemNet, serviceDate } from './claim-amounts.js';
+import { claimTotal, francs, itemNet, serviceDate, type EarlierPayments } from './claim-amounts.js';
 import {
   adjudicationEntry,
   adjudicationError,
@@ -28,6 +28,8 @@ export interface AdjudicationInput {
   readonly responseId: string;
   /** The claim carries a prior authorisation this insurer gave and is still valid: it is not pended. */
   readonly preAuthorised?: boolean;
+  /** What earlier payers paid (their ClaimResponses in the Bundle): this insurer adjudicates what they left. */
+  readonly earlier?: EarlierPayments;
 }
 
 /** How long a prior authorisation is valid, from the day it is given. */
@@ -43,6 +45,8 @@ export interface ClaimDecision {
 export interface ItemDecision {
   readonly sequence: number;
   readonly net: number;
+  /** What this insurer adjudicates: the net, less what earlier payers paid on the item. */
+  readonly eligible: number;
   readonly benefit: number;
   readonly copay: number;
   readonly excluded: boolean;
@@ -60,19 +64,24 @@ export function isExcludedService(productOrService: CodeableConcept | undefined,
   return codes.some((code) => typeof code === 'string' && insurer.excludedServiceCodes.includes(code));
 }
 
-/** Adjudicates one item: excluded services get nothing, others the insurer's share of the net. */
-export function decideItem(item: ClaimItem, index: number, insurer: InsurerSeed): ItemDecision {
+/**
+ * Adjudicates one item: excluded services get nothing, others the insurer's share of what is eligible:
+ * the net, less what earlier payers paid on the item (never below 0), so a later payer never pays more
+ * than the earlier ones left.
+ */
+export function decideItem(item: ClaimItem, index: number, insurer: InsurerSeed, earlier?: EarlierPayments): ItemDecision {
   const sequence = typeof item.sequence === 'number' ? item.sequence : index + 1;
   const net = itemNet(item) ?? 0;
+  const eligible = Math.max(0, net - (earlier?.byItem.get(sequence) ?? 0));
   if (isExcludedService(item.productOrService, insurer)) {
-    return { sequence, net, benefit: 0, copay: 0, excluded: true };
+    return { sequence, net, eligible, benefit: 0, copay: 0, excluded: true };
   }
   // Integer percent keeps the product exact, so halves really are halves before rounding up.
-  const benefit = francs((net * insurer.payerSharePercent) / 100);
-  return { sequence, net, benefit, copay: net - benefit, excluded: false };
+  const benefit = Math.min(eligible, francs((eligible * insurer.payerSharePercent) / 100));
+  return { sequence, net, eligible, benefit, copay: eligible - benefit, excluded: false };
 }
 
-function responseItem(decision: ItemDecision): ClaimResponseItem {
+function responseItem(decision: ItemDecision, coordinated: boolean): ClaimResponseItem {
   if (decision.excluded) {
     const reason = {
       coding: [{ system: ADJUDICATION_REASON_SYSTEM, code: 'excluded-service', display: ADJUDICATION_REASONS['excluded-service'] }],
@@ -86,6 +95,7 @@ function responseItem(decision: ItemDecision): ClaimResponseItem {
     itemSequence: decision.sequence,
     adjudication: [
       adjudicationEntry('submitted', decision.net),
+      ...(coordinated ? [adjudicationEntry('eligible', decision.eligible)] : []),
       adjudicationEntry('copay', decision.copay),
       adjudicationEntry('benefit', decision.benefit),
     ],
@@ -110,35 +120,57 @@ export function memberRejection(input: AdjudicationInput): ClaimResponse | undef
   return undefined;
 }
 
-function disposition(decisions: ItemDecision[], benefit: number, insurer: InsurerSeed): string {
+function disposition(decisions: ItemDecision[], benefit: number, insurer: InsurerSeed, eligible: number | undefined, use: string): string {
   const rejected = decisions.filter((d) => d.excluded).length;
-  const paid = `${insurer.name} pays ${benefit} XOF (${insurer.payerSharePercent}% of accepted items).`;
+  // A prior authorisation or a predetermination says what would be paid; only a claim is paid.
+  const pays = use === 'claim' ? 'pays' : 'would pay';
+  const what = use === 'preauthorization' ? 'Prior authorisation' : use === 'predetermination' ? 'Predetermination' : 'Claim';
+  const paid = eligible === undefined
+    ? `${insurer.name} ${pays} ${benefit} XOF (${insurer.payerSharePercent}% of accepted items).`
+    : `${insurer.name} ${pays} ${benefit} XOF (${insurer.payerSharePercent}% of the ${eligible} XOF the earlier payers left).`;
   if (rejected === 0) {
-    return `Claim accepted. ${paid}`;
+    return `${what} accepted. ${paid}`;
   }
   if (rejected === decisions.length) {
-    return 'Claim rejected: every item is an excluded service.';
+    return `${what} rejected: every item is an excluded service.`;
   }
-  return `Claim partly accepted: ${rejected} of ${decisions.length} items rejected as excluded services. ${paid}`;
+  return `${what} partly accepted: ${rejected} of ${decisions.length} items rejected as excluded services. ${paid}`;
 }
 
-/** Adjudicates every item of a claim whose member is covered (no pend check). */
+/**
+ * Adjudicates every item of a claim whose member is covered (no pend check). A claim carrying earlier
+ * payers' adjudication is adjudicated on what they left, per item and in total (never more than the
+ * claim's total less what they paid), and the answer echoes the claim's insurance entries.
+ */
 export function adjudicateItems(input: AdjudicationInput): ClaimResponse {
-  const decisions = (input.claim.item ?? []).map((item, i) => decideItem(item, i, input.insurer));
+  const { earlier } = input;
+  const decisions = (input.claim.item ?? []).map((item, i) => decideItem(item, i, input.insurer, earlier));
   const submitted = decisions.reduce((sum, d) => sum + d.net, 0);
-  const benefit = decisions.reduce((sum, d) => sum + d.benefit, 0);
+  const eligible = earlier ? Math.min(decisions.reduce((sum, d) => sum + d.eligible, 0), Math.max(0, submitted - earlier.total)) : undefined;
+  const benefit = Math.min(decisions.reduce((sum, d) => sum + d.benefit, 0), eligible ?? submitted);
   const rejected = decisions.filter((d) => d.excluded);
   const outcome = rejected.length === 0 ? 'complete' : rejected.length === decisions.length ? 'error' : 'partial';
-  const response = responseEnvelope(envelope(input), outcome, disposition(decisions, benefit, input.insurer));
+  const response = responseEnvelope(envelope(input), outcome, disposition(decisions, benefit, input.insurer, eligible, input.claim.use ?? 'claim'));
   return {
     ...response,
+    ...(earlier ? { insurance: echoedInsurance(input.claim) } : {}),
     ...(input.claim.use === 'preauthorization' && outcome !== 'error' ? preAuthorisation(input) : {}),
-    item: decisions.map(responseItem),
-    total: [totalEntry('submitted', submitted), totalEntry('benefit', benefit)],
+    item: decisions.map((d) => responseItem(d, earlier !== undefined)),
+    total: [totalEntry('submitted', submitted), ...(eligible === undefined ? [] : [totalEntry('eligible', eligible)]), totalEntry('benefit', benefit)],
     // Preauthorisations and predeterminations say what would be paid; only a claim is paid.
     ...((input.claim.use ?? 'claim') === 'claim' ? payment(benefit) : {}),
     ...(outcome === 'error' ? { error: rejected.map((d) => adjudicationError('excluded-service', d.sequence)) } : {}),
   };
+}
+
+/** The claim's insurance entries as ClaimResponse.insurance: which payer adjudicated what before (claimResponse). */
+function echoedInsurance(claim: Claim): ClaimResponseInsurance[] {
+  return (claim.insurance ?? []).map((entry, i) => ({
+    sequence: typeof entry.sequence === 'number' ? entry.sequence : i + 1,
+    focal: entry.focal === true,
+    coverage: entry.coverage,
+    ...(entry.claimResponse ? { claimResponse: entry.claimResponse } : {}),
+  }));
 }
 
 /**

@@ -77,6 +77,13 @@ function createContext(options: SandboxAppOptions, closing: AbortController): Sa
       }
       await client.postClaimResponse(response, signal);
     },
+    requestInformation: async (insurerId, request, signal) => {
+      const client = clients.get(insurerId);
+      if (!client) {
+        throw new Error(`no gateway client for insurer ${insurerId}`);
+      }
+      await client.post(request, `sandbox-communication-request-${request.id ?? 'unknown'}`, signal);
+    },
     onPosted: () => stats.countPendedAnswerPosted(),
     record: (insurerId, claimId, response) => answers.record(insurerId, claimId, response),
     posting: () => answers.postPended,
@@ -90,6 +97,7 @@ function createContext(options: SandboxAppOptions, closing: AbortController): Sa
     pended,
     answers,
     newId: randomUUID,
+    gateway: (insurerId) => clients.get(insurerId),
     faults: new FaultInjector(),
     idempotency: new IdempotencyStore(),
     closing: closing.signal,

@@ -1,6 +1,7 @@
 // Reading the numbers and dates the rules need out of a Claim. Amounts are XOF, which has no minor
 // units, so every amount is rounded to whole francs as soon as it is read.
-import type { Claim, ClaimItem } from '@medplum/fhirtypes';
+import type { Bundle, Claim, ClaimItem, ClaimResponse } from '@medplum/fhirtypes';
+import { resolveReference } from './bundle-references.js';
 
 /** Rounds to whole francs, halves upwards (Math.round), the rule for every XOF amount here. */
 export function francs(value: number): number {
@@ -52,4 +53,53 @@ export function serviceDate(claim: Claim, now: Date): string {
 export function dateInPeriod(date: string, period: { start: string; end: string }): boolean {
   // Same-length ISO dates compare correctly as strings.
   return date >= period.start.slice(0, 10) && date <= period.end.slice(0, 10);
+}
+
+/** What the earlier payers of a claim paid (coordination of benefits), in whole francs. */
+export interface EarlierPayments {
+  /** Benefit per item sequence, summed over the earlier payers. */
+  readonly byItem: ReadonlyMap<number, number>;
+  /** Their total benefit. */
+  readonly total: number;
+}
+
+/** A benefit amount read defensively (it comes from the request), in whole francs; 0 when absent. */
+function benefitOf(entries: unknown): number {
+  const list: unknown[] = Array.isArray(entries) ? entries : [];
+  const found = list.find((e) => Array.isArray((e as { category?: { coding?: unknown } })?.category?.coding)
+    && ((e as { category: { coding: Array<{ code?: unknown }> } }).category.coding).some((c) => c?.code === 'benefit'));
+  const value = (found as { amount?: { value?: unknown } } | undefined)?.amount?.value;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? francs(value) : 0;
+}
+
+/**
+ * The earlier payers' adjudication a claim carries: its insurance entries (not the focal one) whose
+ * claimResponse references a ClaimResponse inside the Bundle. Only answers that adjudicated (outcome
+ * complete or partial) count; each one's benefit per item and in total (total benefit, else the sum of
+ * its items, else its payment).
+ * @returns undefined when the claim carries none: a first payer's claim.
+ */
+export function earlierPayments(bundle: Bundle, claim: Claim): EarlierPayments | undefined {
+  const insurance = Array.isArray(claim.insurance) ? claim.insurance : [];
+  const answers = insurance
+    .filter((entry) => entry?.focal !== true && entry?.claimResponse)
+    .map((entry) => resolveReference<ClaimResponse>(bundle, entry.claimResponse, 'ClaimResponse'))
+    .filter((answer): answer is ClaimResponse => answer !== undefined);
+  if (answers.length === 0) {
+    return undefined;
+  }
+  const byItem = new Map<number, number>();
+  let total = 0;
+  for (const answer of answers.filter((a) => a.outcome === 'complete' || a.outcome === 'partial')) {
+    let items = 0;
+    for (const item of Array.isArray(answer.item) ? answer.item : []) {
+      if (typeof item?.itemSequence !== 'number') continue;
+      const benefit = benefitOf(item.adjudication);
+      byItem.set(item.itemSequence, (byItem.get(item.itemSequence) ?? 0) + benefit);
+      items += benefit;
+    }
+    const paid = typeof answer.payment?.amount?.value === 'number' ? francs(answer.payment.amount.value) : 0;
+    total += benefitOf(answer.total) || items || paid;
+  }
+  return { byItem, total };
 }

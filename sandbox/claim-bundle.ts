@@ -1,6 +1,6 @@
 // Checks the shape of a Claim $submit body before any rule runs. Every problem is reported, each
 // with its own FHIRPath expression, so an integrator fixes them all in one round trip.
-import type { Bundle, Claim, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Bundle, Claim, ClaimInsurance, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { itemNet } from './claim-amounts.js';
 import { errorIssue } from './outcomes.js';
 
@@ -73,4 +73,14 @@ export function readClaimBundle(body: unknown): ClaimBundle | { issues: Operatio
   const claim = resource as unknown as Claim;
   const all = [...issues, ...claimIssues(claim)];
   return all.length > 0 ? { issues: all } : { bundle: body as unknown as Bundle, claim };
+}
+
+/**
+ * The insurance entry the receiving insurer adjudicates: the one marked focal, else the first. With
+ * coordination of benefits, a later payer receives the claim with its own entry focal and the earlier
+ * payers' entries carrying their ClaimResponse.
+ */
+export function focalInsurance(claim: Claim): ClaimInsurance | undefined {
+  const insurance = Array.isArray(claim.insurance) ? claim.insurance : [];
+  return insurance.find((entry) => entry?.focal === true) ?? insurance[0];
 }

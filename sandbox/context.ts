@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ClaimAnswers } from './claim-answers.js';
 import type { FaultInjector } from './fault-injection.js';
 import type { FlatState } from './flat/flat-state.js';
+import type { GatewayClient } from './gateway-client.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { OpenImisState } from './openimis/state.js';
 import type { PendedAnswers } from './pended-answers.js';
@@ -25,6 +26,8 @@ export interface SandboxContext {
   readonly pended: PendedAnswers;
   /** Latest answer per claim, for ClaimResponse searches. */
   readonly answers: ClaimAnswers;
+  /** The insurer's client of the gateway, to post what it sends on its own (information requests, payments). */
+  readonly gateway: (insurerId: string) => GatewayClient | undefined;
   /** Aborted when the sandbox closes, to cut injected hangs short. */
   readonly closing: AbortSignal;
   /** IPM answers, pended IPM claims and batch file counters of the flat-format faces (sandbox/flat/). */

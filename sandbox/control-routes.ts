@@ -6,6 +6,7 @@ import type { SandboxContext } from './context.js';
 import { FAULT_OPERATIONS, FAULT_REPLIES } from './fault-injection.js';
 import { sendFhir } from './fhir-http.js';
 import { errorIssue, outcomeAnswer } from './outcomes.js';
+import { runPayments } from './payments.js';
 
 const waitMs = z.number().int().min(0).max(600_000);
 
@@ -47,6 +48,7 @@ export function controlRouter(ctx: SandboxContext): Router {
     res.json({ faults: [] });
   });
   router.post('/members', (req: Request, res: Response) => changeMember(ctx, req, res));
+  router.post('/payments', (req: Request, res: Response) => payments(ctx, req, res));
   router.get('/members', (_req: Request, res: Response) => {
     const members = Object.fromEntries(ctx.registry.list().map((i) => [i.id, ctx.registry.overlay.byChange(i.id)]));
     res.json({ members });
@@ -121,4 +123,20 @@ function changeMember(ctx: SandboxContext, req: Request, res: Response): void {
   }
   const member = ctx.registry.changeMember(insurer, change);
   res.status(201).json({ insurer: insurer.id, member: member.identifier.value, ...member });
+}
+
+const paymentRunSchema = z.strictObject({ insurer: z.string().min(1) });
+
+/** POST /_control/payments: a payment run of one insurer (payments.ts); answers what was paid. */
+async function payments(ctx: SandboxContext, req: Request, res: Response): Promise<void> {
+  const parsed = paymentRunSchema.safeParse(req.body);
+  if (!parsed.success || !ctx.registry.get(parsed.data.insurer)) {
+    sendFhir(res, outcomeAnswer(400, [errorIssue('invalid', parsed.success ? `Unknown insurer ${JSON.stringify(parsed.data.insurer)}.` : 'Give {"insurer": "<id>"}.')]));
+    return;
+  }
+  try {
+    res.json(await runPayments(ctx, parsed.data.insurer));
+  } catch (err) {
+    sendFhir(res, outcomeAnswer(502, [errorIssue('exception', `The payment run could not post to the gateway: ${(err as Error).message}`)]));
+  }
 }

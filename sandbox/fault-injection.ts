@@ -3,9 +3,9 @@
 // timeouts and budgets can be exercised for real.
 
 /** Routes a fault rule can target. */
-export const FAULT_OPERATIONS = ['Claim/$submit', 'CoverageEligibilityRequest/$submit', 'Coverage', 'ipm/claims'] as const;
+export const FAULT_OPERATIONS = ['Claim/$submit', 'CoverageEligibilityRequest/$submit', 'Coverage', 'ipm/claims', 'Communication'] as const;
 
-/** A route a fault rule can target: one of the $submit operations, the Coverage search, or the IPM API's claims (POST and GET). */
+/** A route a fault rule can target: one of the $submit operations, the Coverage search, the IPM API's claims (POST and GET), or a Communication posted. */
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 /** The routes a rule without an operation applies to: the FHIR $submit routes, as before other routes had faults. */

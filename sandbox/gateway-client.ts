@@ -1,8 +1,8 @@
-// How the sandbox, acting as an insurer, posts a later answer back to the gateway: an OAuth
-// client-credentials token (cached), then POST /fhir/ClaimResponse. The gateway may be restarting or
+// How the sandbox, acting as an insurer, posts to the gateway (a later answer, an information request, a
+// payment): an OAuth client-credentials token (cached), then POST /fhir/{resourceType}. The gateway may be restarting or
 // busy, so network errors, 5xx and 429 are retried with exponential backoff.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClaimResponse } from '@medplum/fhirtypes';
+import type { ClaimResponse, Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
@@ -65,35 +65,43 @@ export class GatewayClient {
    * @throws DeliveryError when a permanent failure occurs or the attempts run out; AbortError on close.
    */
   async postClaimResponse(response: ClaimResponse, signal: AbortSignal): Promise<void> {
+    await this.post(response, `sandbox-claim-response-${response.id ?? 'unknown'}`, signal);
+  }
+
+  /**
+   * POSTs a resource to the gateway (POST /fhir/{resourceType}), retrying temporary failures per the
+   * policy with the same Idempotency-Key; returns the id the gateway gave it (from Location).
+   * @throws DeliveryError when a permanent failure occurs or the attempts run out; AbortError on close.
+   */
+  async post(resource: Resource, idempotencyKey: string, signal: AbortSignal): Promise<string | undefined> {
     const { attempts, baseDelayMs } = this.options.policy;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.tryPost(response, signal);
-        return;
+        return await this.tryPost(resource, idempotencyKey, signal);
       } catch (err) {
         const failure = asDeliveryError(err);
         if (signal.aborted || !failure.retryable || attempt >= attempts) {
           throw signal.aborted ? err : failure;
         }
         const delay = Math.max(baseDelayMs * 2 ** (attempt - 1), failure.retryAfterMs ?? 0);
-        this.options.logger.warn({ claimResponseId: response.id, attempt, delayMs: delay, reason: failure.message }, 'gateway delivery failed, retrying');
+        this.options.logger.warn({ resourceType: resource.resourceType, id: resource.id, attempt, delayMs: delay, reason: failure.message }, 'gateway delivery failed, retrying');
         await sleep(delay, undefined, { signal });
       }
     }
   }
 
-  private async tryPost(response: ClaimResponse, signal: AbortSignal): Promise<void> {
+  private async tryPost(resource: Resource, idempotencyKey: string, signal: AbortSignal): Promise<string | undefined> {
     const token = await this.accessToken(signal);
-    const answer = await fetch(new URL('fhir/ClaimResponse', this.base()), {
+    const answer = await fetch(new URL(`fhir/${resource.resourceType}`, this.base()), {
       method: 'POST',
       headers: {
         'content-type': 'application/fhir+json',
         accept: 'application/fhir+json',
         authorization: `Bearer ${token}`,
         // Same key on every attempt: if a 201 is lost on the way back, the retry is a replay, not a duplicate.
-        'idempotency-key': `sandbox-claim-response-${response.id ?? 'unknown'}`,
+        'idempotency-key': idempotencyKey,
       },
-      body: JSON.stringify(response),
+      body: JSON.stringify(resource),
       signal: this.requestSignal(signal),
     });
     await answer.body?.cancel();
@@ -103,8 +111,9 @@ export class GatewayClient {
       throw new DeliveryError('gateway refused the access token (HTTP 401)', true);
     }
     if (!answer.ok) {
-      throw statusError('POST /fhir/ClaimResponse', answer);
+      throw statusError(`POST /fhir/${resource.resourceType}`, answer);
     }
+    return /\/([A-Za-z0-9\-.]{1,64})$/.exec(answer.headers.get('location') ?? '')?.[1];
   }
 
   private async accessToken(signal: AbortSignal): Promise<string> {

@@ -12,6 +12,7 @@ import { errorIssue, notFound, outcomeAnswer, type FhirAnswer } from './outcomes
 import type { InsurerSeed } from './seed.js';
 import { checkEligibility, submitClaim } from './submissions.js';
 import { taskAnswer } from './claim-tasks.js';
+import { communicationSearch, receiveCommunication } from './information-requests.js';
 
 type InsurerRequest = Request<{ insurerId: string }>;
 type Operation = (ctx: SandboxContext, insurer: InsurerSeed, body: unknown) => FhirAnswer;
@@ -34,6 +35,15 @@ export function insurerRouter(ctx: SandboxContext): Router {
   router.post('/Task', (req: InsurerRequest, res: Response) => {
     const insurer = ctx.registry.get(req.params.insurerId);
     sendFhir(res, insurer ? taskAnswer(ctx, insurer, req.body) : unknownInsurer(req));
+  });
+  router.post('/Communication', async (req: InsurerRequest, res: Response) => {
+    const insurer = ctx.registry.get(req.params.insurerId);
+    const faulted = insurer ? await applyFault(ctx, insurer.id, 'Communication') : undefined;
+    sendFhir(res, !insurer ? unknownInsurer(req) : faulted ?? receiveCommunication(ctx, insurer, req.body));
+  });
+  router.get('/Communication', (req: InsurerRequest, res: Response) => {
+    const insurer = ctx.registry.get(req.params.insurerId);
+    sendFhir(res, insurer ? communicationSearch(ctx, insurer, req.query.about) : unknownInsurer(req));
   });
   router.post('/CoverageEligibilityRequest/$submit', submitRoute(ctx, 'CoverageEligibilityRequest/$submit', checkEligibility));
   return router;

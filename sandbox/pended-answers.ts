@@ -1,7 +1,7 @@
 // Pended claims get their real answer later, like a human review at a real insurer. This module
 // holds the timers and deliveries in flight so close() can cancel them: nothing keeps the process
 // (or a Jest run) alive after shutdown.
-import type { ClaimResponse } from '@medplum/fhirtypes';
+import type { ClaimResponse, CommunicationRequest } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 
 /** One later answer to send: ids for the logs, and the adjudication to run when the delay is over. */
@@ -16,6 +16,8 @@ export interface PendedAnswer {
 export interface PendedAnswersDeps {
   readonly delayMs: number;
   readonly deliver: (insurerId: string, response: ClaimResponse, signal: AbortSignal) => Promise<void>;
+  /** Posts an information request to the gateway (POST /fhir/CommunicationRequest); without it, nothing is held. */
+  readonly requestInformation?: (insurerId: string, request: CommunicationRequest, signal: AbortSignal) => Promise<void>;
   readonly onPosted: () => void;
   /** Keeps the final answer (searchable) before it is posted. */
   readonly record: (insurerId: string, claimId: string, response: ClaimResponse) => void;
@@ -28,6 +30,8 @@ export interface PendedAnswersDeps {
 export class PendedAnswers {
   /** Waiting answers by insurer and claim, so a cancellation can withdraw one. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Answers held until the provider sends the information asked for, by insurer and claim. */
+  private readonly held = new Map<string, PendedAnswer>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly closing = new AbortController();
 
@@ -48,9 +52,48 @@ export class PendedAnswers {
     this.timers.set(key, timer);
   }
 
+  /**
+   * Holds the answer until the provider sends what the insurer asks for (release), and posts the request
+   * to the gateway now. Ignored once close() has been called.
+   */
+  hold(answer: PendedAnswer, request: CommunicationRequest): void {
+    if (this.closing.signal.aborted) {
+      return;
+    }
+    if (!this.deps.requestInformation) {
+      this.schedule(answer);
+      return;
+    }
+    this.held.set(JSON.stringify([answer.insurerId, answer.claimId]), answer);
+    const ids = { insurerId: answer.insurerId, claimId: answer.claimId };
+    const posting = this.deps.requestInformation(answer.insurerId, request, this.closing.signal)
+      .then(() => this.deps.logger.info(ids, 'information request posted to gateway'))
+      .catch((err: unknown) => {
+        if (!this.closing.signal.aborted) this.deps.logger.error({ ...ids, err: err instanceof Error ? err.message : String(err) }, 'information request not delivered');
+      })
+      .finally(() => this.inFlight.delete(posting));
+    this.inFlight.add(posting);
+  }
+
+  /** Whether an answer is held for information about this claim. */
+  isHeld(insurerId: string, claimId: string): boolean {
+    return this.held.has(JSON.stringify([insurerId, claimId]));
+  }
+
+  /** The information asked for arrived: the held answer follows after the pend delay. False when none was held. */
+  release(insurerId: string, claimId: string): boolean {
+    const key = JSON.stringify([insurerId, claimId]);
+    const answer = this.held.get(key);
+    if (!answer) return false;
+    this.held.delete(key);
+    this.schedule(answer);
+    return true;
+  }
+
   /** Withdraws the answer still waiting for this claim; false when there is none (decided, or never pended). */
   cancel(insurerId: string, claimId: string): boolean {
     const key = JSON.stringify([insurerId, claimId]);
+    if (this.held.delete(key)) return true;
     const timer = this.timers.get(key);
     if (!timer) return false;
     clearTimeout(timer);
@@ -87,6 +130,7 @@ export class PendedAnswers {
       clearTimeout(timer);
     }
     this.timers.clear();
+    this.held.clear();
     await Promise.allSettled([...this.inFlight]);
   }
 }

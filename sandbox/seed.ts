@@ -33,6 +33,12 @@ const insurerSeedSchema = z.object({
   payerSharePercent: z.number().int().min(0).max(100),
   excludedServiceCodes: z.array(z.string().min(1)),
   pendThreshold: z.number().nonnegative(),
+  /**
+   * Present: a pended claim of use "claim" above this total, without a document attached
+   * (supportingInfo.valueAttachment), is held and the insurer asks the provider for the medical report
+   * (a CommunicationRequest); it is adjudicated once a Communication with an attachment arrives.
+   */
+  informationThreshold: z.number().nonnegative().optional(),
   // XOF has no minor units; the rules round every amount to whole francs, so only XOF is accepted.
   currency: z.literal('XOF'),
   gatewayClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),

@@ -3,11 +3,13 @@
 import type { Bundle, Claim } from '@medplum/fhirtypes';
 import { adjudicateClaim, decideClaim, type AdjudicationInput } from './adjudication.js';
 import { findMemberIdentifier } from './bundle-references.js';
-import { readClaimBundle } from './claim-bundle.js';
+import { focalInsurance, readClaimBundle } from './claim-bundle.js';
+import { earlierPayments } from './claim-amounts.js';
 import type { SandboxContext } from './context.js';
 import { evaluateEligibility, readEligibilityBody } from './eligibility.js';
 import { unprocessable, type FhirAnswer } from './outcomes.js';
 import type { InsurerSeed } from './seed.js';
+import { informationRequest, needsInformation } from './information-requests.js';
 
 /**
  * Claim/$submit: a final ClaimResponse, or a "queued" one for a pended claim whose final answer is
@@ -23,12 +25,15 @@ export function submitClaim(ctx: SandboxContext, insurer: InsurerSeed, body: unk
   const decision = decideClaim(input);
   if (read.claim.id) ctx.answers.record(insurer.id, read.claim.id, decision.response);
   if (decision.pended) {
-    ctx.pended.schedule({
+    const later = {
       insurerId: insurer.id,
       claimId: read.claim.id ?? '',
       // Same response id as the queued answer: the final answer completes that response.
       adjudicate: () => adjudicateClaim({ ...input, now: ctx.now() }),
-    });
+    };
+    // A large claim without its medical report waits for it (information-requests.ts).
+    if (read.claim.id && needsInformation(insurer, read.claim)) ctx.pended.hold(later, informationRequest(ctx, insurer, read.claim.id));
+    else ctx.pended.schedule(later);
   }
   return { status: 200, body: decision.response };
 }
@@ -54,14 +59,16 @@ function adjudicationInput(
   bundle: Bundle,
   claim: Claim,
 ): AdjudicationInput {
-  const refs = { coverage: claim.insurance?.[0]?.coverage, patient: claim.patient };
+  // The focal entry is this insurer's (the first when none is marked): a later payer's claim has it focal.
+  const focal = focalInsurance(claim);
+  const refs = { coverage: focal?.coverage, patient: claim.patient };
   const memberIdentifier = findMemberIdentifier(bundle, refs, insurer.memberSystem);
   const member = memberIdentifier ? ctx.registry.findMember(insurer, memberIdentifier.value) : undefined;
   const now = ctx.now();
   const day = now.toISOString().slice(0, 10);
   const preAuthorised = claim.use !== 'preauthorization'
-    && (claim.insurance?.[0]?.preAuthRef ?? []).some((ref) => typeof ref === 'string' && ctx.answers.preAuthorised(insurer.id, ref, day));
-  return { claim, insurer, memberIdentifier, member, now, responseId: ctx.newId(), preAuthorised };
+    && (focal?.preAuthRef ?? []).some((ref) => typeof ref === 'string' && ctx.answers.preAuthorised(insurer.id, ref, day));
+  return { claim, insurer, memberIdentifier, member, now, responseId: ctx.newId(), preAuthorised, earlier: earlierPayments(bundle, claim) };
 }
 
 /** CoverageEligibilityRequest/$submit: a CoverageEligibilityResponse for the member. */

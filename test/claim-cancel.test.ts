@@ -6,7 +6,7 @@
  */
 import type { Bundle, Claim, Coverage, Task } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
-import { claimBundle, eventually, insurerResponses, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, eventually, insurerResponses, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -18,7 +18,6 @@ afterAll(async () => {
 });
 
 const FINANCIAL_TASK = 'http://hl7.org/fhir/CodeSystem/financialtaskcode';
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 async function task(claimId: string, code: 'cancel' | 'status', clientId = 'demo-clinic') {
   const token = await gw.token(clientId);

@@ -7,7 +7,7 @@
 import type { Bundle, Claim } from '@medplum/fhirtypes';
 import { REPLACED_BY_EXTENSION } from '../gateway/claims/claim-status.js';
 import { expectOutcome } from './outcome-assertions.js';
-import { claimBundle, processingStatus, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, processingStatus, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -17,7 +17,6 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 const relationship = { coding: [{ system: 'https://fhir.passerelle.sn/CodeSystem/related-claim-relationship', code: 'replaces' }] };
 
 function correcting(original: { reference?: string; identifier?: { system: string; value: string } }, name = 'claim-bundle-covered-member', provider?: string): Bundle {

@@ -6,7 +6,7 @@
  */
 import type { Task } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
-import { claimBundle, eventually, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, eventually, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -18,7 +18,6 @@ afterAll(async () => {
 });
 
 const FINANCIAL_TASK = 'http://hl7.org/fhir/CodeSystem/financialtaskcode';
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 function ask(claimId: string, code = 'status', clientId = 'demo-clinic') {
   const task = { resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: FINANCIAL_TASK, code }] }, focus: { reference: `Claim/${claimId}` } };

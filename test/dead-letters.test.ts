@@ -79,6 +79,9 @@ describe('dead letters', () => {
     const lines: string[] = [];
     await listDeadLetters(operator, { insurer: 'demo-mutuelle' }, (l) => lines.push(l));
     expect(lines.filter((l) => l.includes(m1) || l.includes(m2))).toHaveLength(2);
+    const french: string[] = [];
+    await listDeadLetters(operator, { insurer: 'demo-mutuelle' }, (l) => french.push(l), 'fr');
+    expect([french[0]!.split('\t')[0], french.at(-1)]).toEqual(['demande', '2 lettre(s) morte(s)']);
     expect(lines.some((l) => l.includes(other))).toBe(false);
     await fault('demo-mutuelle', 2); // replayed alone, m1 fails again
     expect(await replayDeadLetters(operator, [m1], {}, (l) => lines.push(l))).toBe(0);
@@ -93,6 +96,8 @@ describe('dead letters', () => {
     const shown: string[] = [];
     await showClaim(operator, m1, (l) => shown.push(l));
     expect(shown.join('\n')).toMatch(/replayed.*"replay":1[\s\S]*failed[\s\S]*replayed.*"replay":2[\s\S]*complete/);
-    expect(await replayDeadLetters(operator, [m1], {}, () => undefined)).toBe(1); // no longer a dead letter
+    const refused: string[] = [];
+    expect(await replayDeadLetters(operator, [m1], {}, (l) => refused.push(l), 'fr')).toBe(1); // no longer a dead letter
+    expect(refused).toContain(`non rejouée ${m1} : ce n'est pas une lettre morte`);
   });
 });

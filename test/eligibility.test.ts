@@ -223,6 +223,19 @@ describe('eligibility: live mode', () => {
     });
     expect(final).toMatchObject({ outcome: 'complete', request: { reference: `CoverageEligibilityRequest/${requestId}` }, insurance: [{ inforce: true }] });
     await eventually(async () => expect(pushes.map((p) => p.id)).toContain(final.id));
+    // And by polling, until acknowledged; an answer given in the request itself never waits there.
+    const answered = response(await ask(question('slow-ipm', 'M0045', { provider: 'test-clinic' }), 'test-clinic'));
+    const mailbox = async () => ((await gw.get('/fhir/$poll?_count=500', 'test-clinic')).body as unknown as Bundle).entry?.map((e) => `${e.resource!.resourceType}/${e.resource!.id}`) ?? [];
+    const waiting = await mailbox();
+    expect(waiting).toContain(`CoverageEligibilityResponse/${final.id}`);
+    expect(waiting).not.toContain(`CoverageEligibilityResponse/${answered.id}`);
+    const token = await gw.token('test-clinic');
+    const ack = await fetch(`${gw.url}/fhir/$poll-ack`, {
+      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'message', valueReference: { reference: `CoverageEligibilityResponse/${final.id}` } }] }),
+    });
+    expect(await ack.json()).toMatchObject({ parameter: [{ name: 'acknowledged', valueInteger: 1 }] });
+    expect(await mailbox()).not.toContain(`CoverageEligibilityResponse/${final.id}`);
   });
 
   it('gives the provider an "error" answer when the insurer never answers, after the retries', async () => {

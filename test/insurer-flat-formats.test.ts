@@ -10,7 +10,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Claim, ClaimResponse, Coverage } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
-import { claimBundle, eventually, insurerResponses, processingStatus, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, eventually, insurerResponses, processingStatus, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -32,8 +32,6 @@ function claimTo(insurer: 'demo-ipm-json' | 'demo-mutuelle-csv', name = 'claim-b
   coverage.payor = [{ identifier: { system: PARTICIPANT, value: insurer } }];
   return bundle;
 }
-
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 async function finalAnswer(claimId: string): Promise<ClaimResponse> {
   await gw.waitForStatus(claimId, ['complete', 'partial', 'error'], 'demo-clinic', 30_000);

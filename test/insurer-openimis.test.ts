@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Bundle, Claim, ClaimResponse } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
-import { eventually, insurerResponses, startTestGateway, type TestGateway } from './harness.js';
+import { eventually, insurerResponses, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -37,8 +37,6 @@ async function finalAnswer(claimId: string): Promise<ClaimResponse> {
   const answers = insurerResponses((await gw.get(`/fhir/ClaimResponse?request=Claim/${claimId}`)).body);
   return answers.at(-1)!;
 }
-
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 describe('claims to an openIMIS scheme', () => {
   it('goes through openIMIS\'s states and comes back valuated, each line on its own sequence', async () => {

@@ -6,7 +6,7 @@
  */
 import type { Bundle, Claim, ClaimResponse } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
-import { claimBundle, insurerResponses, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, insurerResponses, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -15,8 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
 });
-
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 async function finalAnswer(claimId: string, clientId = 'demo-clinic'): Promise<ClaimResponse> {
   await gw.waitForStatus(claimId, ['complete', 'partial', 'error'], clientId);

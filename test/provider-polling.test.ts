@@ -1,11 +1,11 @@
 /**
  * Endpoint-wide polling for providers that cannot receive callbacks: every answer waiting for the
  * provider, oldest first, a page at a time, given again until acknowledged; nothing of another
- * provider's; insurers do not poll here.
+ * provider's; never an insurer's own answers in its mailbox.
  */
 import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
 import { expectOutcome } from './outcome-assertions.js';
-import { claimBundle, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, startTestGateway, type TestGateway, claimIdOf } from './harness.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
 });
-
-const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 async function poll(count: number, clientId = 'demo-hospital') {
   return gw.get(`/fhir/$poll?_count=${count}`, clientId);
@@ -61,9 +59,11 @@ describe('provider polling', () => {
     expect(responsesOf(await poll(10, 'demo-clinic')).map((r) => r.id)).toEqual(theirs);
   }, 40_000);
 
-  it('refuses malformed polls and acknowledgements, and insurers', async () => {
+  it('refuses malformed polls and acknowledgements, and operators', async () => {
     expectOutcome(await poll(0), 400, 'search-parameter');
     expectOutcome(await ack(['not an id']), 422, 'poll-ack-invalid');
-    expectOutcome(await gw.get('/fhir/$poll', 'demo-insurer'), 403, 'insufficient-scope');
+    // An insurer's mailbox holds providers' messages (information-requests.test.ts), never the answers it gave.
+    expect((await gw.get('/fhir/$poll', 'demo-insurer')).body).toMatchObject({ resourceType: 'Bundle', total: 0 });
+    expectOutcome(await gw.get('/fhir/$poll', 'demo-operator'), 403, 'insufficient-scope');
   });
 });

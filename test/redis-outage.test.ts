@@ -42,7 +42,7 @@ describe('Redis outage', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     const pending = await gw.passerelle.db.query<{ status: string; dispatched: boolean }>(
       `select c.status, o.dispatched_at is not null as dispatched from claims c join outbox o on o.payload->>'claimId' = c.id::text where c.id = $1`, [claimId]);
-    expect(pending.rows).toEqual([{ status: 'accepted', dispatched: false }]);
+    expect(pending.rows).toEqual([{ status: 'queued', dispatched: false }]); // queued in the outbox, for the relay
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(503);
     // Eligibility needs no Redis: the synced registry is in PostgreSQL, and a live insurer is asked without its cache.

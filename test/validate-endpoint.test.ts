@@ -94,6 +94,20 @@ describe('$validate', () => {
     expectOutcome(await validate(bundle, { path: '/fhir/$validate?insurer=demo-clinic' }), 422, 'insurer-unknown');
   });
 
+  it("judges with an insurer's packs only the Coverages that insurer pays, not another payer's", async () => {
+    const bundle = JSON.parse(readFileSync('sandbox/fixtures/claim-bundle-two-payers.json', 'utf8')) as { entry: Array<{ resource: Record<string, unknown> }> };
+    const coverages = bundle.entry.filter((e) => e.resource.resourceType === 'Coverage').map((e) => e.resource as { identifier: unknown[]; payor: Array<{ identifier: { value: string } }> });
+    expect(coverages.map((c) => c.payor[0]!.identifier.value)).toEqual(['demo-insurer', 'demo-mutuelle']);
+    const atIpm = (answer: HttpAnswer) => rules(answer).filter((r) => r.rule === 'ipm-coverage-member').map((r) => r.at);
+    // The mutuelle's Coverage carries no IPM member number: none is asked of it.
+    expect(atIpm(await validate(bundle, { path: '/fhir/$validate?insurer=demo-insurer' }))).toEqual([]);
+    // The IPM's own Coverage without it is refused, and so is a Coverage naming no payor the gateway knows.
+    coverages[0]!.identifier = [{ system: 'urn:other', value: 'x' }];
+    expect(atIpm(await validate(bundle, { path: '/fhir/$validate?insurer=demo-insurer' }))).toEqual(['Bundle.entry[2].resource']);
+    coverages[1]!.payor = [];
+    expect(atIpm(await validate(bundle, { path: '/fhir/$validate?insurer=demo-insurer' }))).toHaveLength(2);
+  });
+
   it('reports an unknown profile asked for as an error, not a silent pass', async () => {
     const answer = await validate({ resourceType: 'Parameters', parameter: [
       { name: 'resource', resource: { resourceType: 'Patient', identifier: [{ system: 'urn:x', value: '1' }] } },

@@ -20,7 +20,7 @@ import type { ClaimRepository, ClaimRecord } from '../gateway/claims/claim-repos
 import { claimOf, type ClaimService } from '../gateway/claims/claim-service.js';
 import { deliveryErrorResponse } from '../gateway/claims/gateway-responses.js';
 import { mappingOutcomeIssue } from '../gateway/claims/claim-mapping.js';
-import { outcome } from '../gateway/fhir/outcomes.js';
+import { outcome, withTranslations } from '../gateway/fhir/outcomes.js';
 import { DELIVERABLE } from '../gateway/claims/claim-status.js';
 import type { Logger } from '../gateway/logger.js';
 import type { Participant, ParticipantRegistry } from '../gateway/participants/registry.js';
@@ -51,7 +51,7 @@ export async function processDelivery(job: Job<DeliveryJobData>, deps: DeliveryD
   if (!claim) return 'obsolete: no such claim';
   if (!DELIVERABLE.has(claim.status) || !claim.bundle) return `obsolete: claim is ${claim.status}`;
   const bundle = claim.bundle;
-  // The job can run before the API has marked the claim queued; it is queued, since it is running.
+  // Claims are stored queued; one accepted before that (a gateway upgraded with claims in flight) is queued now.
   if (claim.status === 'accepted') await deps.claims.markQueued([claim.id]);
   const wait = gate?.circuit.admit() ?? 0;
   if (wait > 0) {
@@ -110,8 +110,14 @@ function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: Operat
   const texts = (outcome.issue ?? []).map((i) => i.details?.text ?? i.diagnostics).filter((t): t is string => Boolean(t));
   return deliveryErrorResponse(randomUUID(), claimOf(claim), { providerId: claim.providerId, insurerId: claim.insurerId }, {
     code: 'insurer-refused',
-    disposition: `The insurer refused the claim (HTTP ${httpStatus})${texts.length ? `: ${texts.join('; ')}` : ''}`,
-    text: 'The insurer refused the claim; see the contained OperationOutcome (#insurer-outcome)',
+    disposition: {
+      en: `The insurer refused the claim (HTTP ${httpStatus})${texts.length ? `: ${texts.join('; ')}` : ''}`,
+      fr: `L'assureur a refusé la demande (HTTP ${httpStatus})${texts.length ? ` : ${texts.join('; ')}` : ''}`,
+    },
+    text: {
+      en: 'The insurer refused the claim; see the contained OperationOutcome (#insurer-outcome)',
+      fr: "L'assureur a refusé la demande ; voir l'OperationOutcome contenu (#insurer-outcome)",
+    },
     contained: { ...outcome, id: 'insurer-outcome' },
   });
 }
@@ -120,9 +126,15 @@ function refusalResponse(claim: ClaimRecord, httpStatus: number, outcome: Operat
 function mappingFailedResponse(claim: ClaimRecord, err: MappingError): ClaimResponse {
   return deliveryErrorResponse(randomUUID(), claimOf(claim), { providerId: claim.providerId, insurerId: claim.insurerId }, {
     code: 'mapping-failed',
-    disposition: `The claim cannot be sent in the insurer's format: ${err.issues.map((i) => i.message).join('; ')}`,
-    text: 'The claim cannot be put in the insurer\'s format; see the contained OperationOutcome (#mapping-outcome)',
-    contained: { ...outcome(err.issues.map(mappingOutcomeIssue)), id: 'mapping-outcome' },
+    disposition: {
+      en: `The claim cannot be sent in the insurer's format: ${err.issues.map((i) => i.message.en).join('; ')}`,
+      fr: `La demande ne peut pas être envoyée au format de l'assureur : ${err.issues.map((i) => i.message.fr).join('; ')}`,
+    },
+    text: {
+      en: "The claim cannot be put in the insurer's format; see the contained OperationOutcome (#mapping-outcome)",
+      fr: "La demande ne peut pas être mise au format de l'assureur ; voir l'OperationOutcome contenu (#mapping-outcome)",
+    },
+    contained: { ...withTranslations(outcome(err.issues.map(mappingOutcomeIssue))), id: 'mapping-outcome' },
   });
 }
 

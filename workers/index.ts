@@ -2,7 +2,7 @@
  * The worker role: a delivery worker per insurer queue (insurers registered later get theirs within
  * a refresh interval), the provider-callback worker, the eligibility check and registry sync workers
  * (with each synced insurer's repeatable sync job), the insurer poll worker (with a repeatable poll job
- * for each insurer that never notifies), the outbox relay, the delivery sweeper and the
+ * for each insurer that never notifies), the sender of providers' messages to insurers, the outbox relay, the delivery sweeper and the
  * claim watch (stuck claims, polling of pended claims) and the retention purge.
  */
 import type { Worker } from 'bullmq';
@@ -22,6 +22,7 @@ import { startEligibilityWorker } from './eligibility-check.js';
 import { REGISTRY_SYNC_SCHEDULE, startRegistrySyncWorker } from './registry-sync.js';
 import { INSURER_POLL_SCHEDULE, startInsurerPollWorker } from './insurer-poll.js';
 import { scheduleInsurerJobs } from './job-schedules.js';
+import { startExchangeDeliveryWorker } from './exchange-delivery.js';
 
 const INSURER_REFRESH_MS = 30_000;
 
@@ -67,12 +68,13 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
   const eligibilityChecks = startEligibilityWorker(deps);
   const registrySyncs = startRegistrySyncWorker(deps);
   const insurerPolls = startInsurerPollWorker(deps);
+  const exchangeDeliveries = startExchangeDeliveryWorker(deps);
   deps.outbox.start(deps.relayIntervalMs);
   // Sweep a few times per threshold, never more often than the relay runs.
   const stopSweeper = startSweeper({ ...deps, afterMs: deps.sweepAfterMs }, Math.max(deps.relayIntervalMs, Math.floor(deps.sweepAfterMs / 4)));
   const stopWatch = startClaimWatch({ ...deps, ...deps.watch }, deps.watch.intervalMs);
   const stopRetention = startRetention({
-    claims: deps.claims, eligibilityRequests: deps.eligibilityRequests, idempotency: new IdempotencyStore(deps.db), logger: deps.logger,
+    claims: deps.claims, eligibilityRequests: deps.eligibilityRequests, exchanges: deps.exchanges, idempotency: new IdempotencyStore(deps.db), logger: deps.logger,
     retentionDays: deps.retention.days, idempotencyTtlHours: deps.retention.idempotencyTtlHours, intervalMs: deps.retention.intervalMs,
   });
   let closing: Promise<void> | undefined;
@@ -83,7 +85,7 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
       await stopSweeper();
       await stopWatch();
       await stopRetention();
-      await Promise.allSettled([...delivery.values(), callbacks, eligibilityChecks, registrySyncs, insurerPolls].map((w) => w.close()));
+      await Promise.allSettled([...delivery.values(), callbacks, eligibilityChecks, registrySyncs, insurerPolls, exchangeDeliveries].map((w) => w.close()));
     })()),
   };
 }

@@ -17,8 +17,8 @@ export interface DeliveryJobData {
   readonly claimId: string;
 }
 
-/** Data of a callback job: one ClaimResponse, or the final answer of one eligibility request. */
-export type CallbackJobData = { readonly claimResponseId: string } | { readonly eligibilityRequestId: string };
+/** Data of a callback job: one ClaimResponse, the final answer of one eligibility request, or one exchange (gateway/exchanges/). */
+export type CallbackJobData = { readonly claimResponseId: string } | { readonly eligibilityRequestId: string } | { readonly exchangeId: string };
 
 /** Queue of eligibility checks answered "queued" past the budget. */
 export const ELIGIBILITY_QUEUE = 'eligibility-checks';
@@ -62,6 +62,24 @@ export function eligibilityCheckJob(eligibilityRequestId: string, delayMs: numbe
 /** The job that pushes the final answer of a queued eligibility request to its provider's callback. */
 export function eligibilityPushJob(eligibilityRequestId: string): OutboxMessage {
   return { queue: CALLBACK_QUEUE, jobName: 'push-eligibility-response', jobId: `push-eligibility-${eligibilityRequestId}`, payload: { eligibilityRequestId } };
+}
+
+/** The job that pushes one exchange (an information request, a payment) to its provider's callback. */
+export function exchangePushJob(exchangeId: string): OutboxMessage {
+  return { queue: CALLBACK_QUEUE, jobName: 'push-exchange', jobId: `push-exchange-${exchangeId}`, payload: { exchangeId } };
+}
+
+/** Queue of exchanges (a provider's Communication) sent to insurers through their adapter. */
+export const INSURER_EXCHANGE_QUEUE = 'insurer-exchanges';
+
+/** Data of an insurer exchange job. */
+export interface InsurerExchangeJobData {
+  readonly exchangeId: string;
+}
+
+/** The job that sends one exchange to its insurer through the insurer's adapter (sendExchange). */
+export function insurerExchangeJob(exchangeId: string, insurerId: string): OutboxMessage {
+  return { queue: INSURER_EXCHANGE_QUEUE, jobName: `send-exchange-${insurerId}`, jobId: `exchange-${exchangeId}`, payload: { exchangeId } };
 }
 
 /** Queue of the polls of insurers that never notify (one repeatable job per insurer). */

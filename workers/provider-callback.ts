@@ -1,6 +1,7 @@
 /**
- * Provider callbacks: pushes each insurer ClaimResponse, and the final answer of each eligibility request
- * answered "queued", to the provider's callback Endpoint, so a provider that registered one does not
+ * Provider callbacks: pushes each insurer ClaimResponse, the final answer of each eligibility request
+ * answered "queued", and each message an insurer sends about a claim (information request, payment
+ * reconciliation or notice), to the provider's callback Endpoint, so a provider that registered one does not
  * have to poll. Every push is signed (HMAC-SHA256 with the
  * provider's callback secret over "{timestamp}.{body}") so the provider can check it came from the
  * gateway and is fresh; see docs/architecture.md for verification. When the gateway's signing keys are
@@ -24,6 +25,7 @@ import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
 import type { Logger } from '../gateway/logger.js';
 import type { Participant, ParticipantRegistry } from '../gateway/participants/registry.js';
 import type { EligibilityRepository } from '../gateway/eligibility/eligibility-repository.js';
+import type { ExchangeRepository } from '../gateway/exchanges/exchange-repository.js';
 import type { RedisHandle } from '../gateway/queue/redis.js';
 import { CALLBACK_QUEUE, type CallbackJobData } from './jobs.js';
 
@@ -44,6 +46,8 @@ export interface CallbackDeps {
   readonly clients: ClientStore;
   /** Eligibility requests, whose final answers are pushed too. */
   readonly eligibilityRequests: EligibilityRepository;
+  /** Insurers' messages about claims, pushed too. */
+  readonly exchanges: ExchangeRepository;
 }
 
 /** The signature header value for a body: t={unix seconds},v1={hex HMAC-SHA256 of "t.body"}. */
@@ -77,6 +81,7 @@ export async function signCallbackJws(keys: SigningKeys, body: string, params: C
 /** Pushes one ClaimResponse, or the final answer of a queued eligibility request; returns what happened. */
 export async function processCallback(job: Job<CallbackJobData>, deps: CallbackDeps): Promise<string> {
   if ('eligibilityRequestId' in job.data) return pushEligibilityResponse(job.data.eligibilityRequestId, deps);
+  if ('exchangeId' in job.data) return pushExchange(job.data.exchangeId, deps);
   const response = await deps.claims.response(job.data.claimResponseId);
   const claim = response ? await deps.claims.get(response.claimId) : undefined;
   if (!response || !claim) return 'obsolete: no such response';
@@ -100,6 +105,22 @@ async function pushEligibilityResponse(eligibilityRequestId: string, deps: Callb
   const result = await push(provider as PushTarget, record.response, record.response.id, deps);
   if (result.ok) return `pushed: HTTP ${result.status}`;
   deps.logger.warn({ eligibilityRequest: record.id, provider: provider.id, final: result.final, httpStatus: result.status }, 'eligibility answer push failed');
+  throw result.final ? new UnrecoverableError(result.error) : new Error(result.error);
+}
+
+async function pushExchange(exchangeId: string, deps: CallbackDeps): Promise<string> {
+  const exchange = await deps.exchanges.get(exchangeId);
+  if (!exchange?.resource) return 'obsolete: no such message, or purged';
+  const provider = await deps.registry.get(exchange.recipientId);
+  if (provider?.kind !== 'provider' || !provider.callbackUrl || !provider.callbackSecret) return 'obsolete: provider has no callback';
+  const result = await push(provider as PushTarget, exchange.resource, exchange.id, deps);
+  if (result.ok) {
+    await deps.exchanges.markDelivered(exchange.id);
+    await deps.exchanges.addClaimEvents(exchange, 'pushed', {});
+    return `pushed: HTTP ${result.status}`;
+  }
+  await deps.exchanges.markFailed(exchange.id, result.error);
+  await deps.exchanges.addClaimEvents(exchange, result.final ? 'push-failed' : 'push-retry', result.status ? { httpStatus: result.status } : { error: result.error });
   throw result.final ? new UnrecoverableError(result.error) : new Error(result.error);
 }
 

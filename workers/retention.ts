@@ -3,7 +3,8 @@
  * the payloads of settled claims older than RETENTION_DAYS are purged in batches (the bundle, the
  * responses' resources, old idempotent answers); the claim rows, their timelines and the responses'
  * outcomes stay as the audit facts. Answered eligibility requests older than RETENTION_DAYS are deleted
- * (their answer was a moment's truth). Without RETENTION_DAYS nothing is purged. Idempotency keys
+ * (their answer was a moment's truth). Messages about claims (information requests, payments) are purged
+ * once every claim they are about is. Without RETENTION_DAYS nothing is purged. Idempotency keys
  * expire after IDEMPOTENCY_KEY_TTL_HOURS either way.
  */
 import type { ClaimRepository } from '../gateway/claims/claim-repository.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../gateway/logger.js';
 import { startPeriodic } from './periodic.js';
 import type { IdempotencyStore } from '../gateway/http/idempotency.js';
 import type { EligibilityRepository } from '../gateway/eligibility/eligibility-repository.js';
+import type { ExchangeRepository } from '../gateway/exchanges/exchange-repository.js';
 
 const BATCH = 1000;
 
@@ -38,12 +40,13 @@ export async function purgeExpired(
  * idempotency keys older than idempotencyTtlHours. Returns stop().
  */
 export function startRetention(deps: {
-  claims: ClaimRepository; eligibilityRequests: EligibilityRepository; idempotency: IdempotencyStore; logger: Logger; retentionDays?: number;
+  claims: ClaimRepository; eligibilityRequests: EligibilityRepository; exchanges: ExchangeRepository; idempotency: IdempotencyStore; logger: Logger; retentionDays?: number;
   idempotencyTtlHours: number; intervalMs: number;
 }): () => Promise<void> {
   return startPeriodic('retention', deps.intervalMs, async () => {
     if (deps.retentionDays) {
       await purgeExpired(deps.claims, deps.retentionDays, deps.logger);
+      await purgeExpired(deps.exchanges, deps.retentionDays, deps.logger, 'exchanges', 'retention: messages about purged claims purged');
       await purgeExpired(deps.eligibilityRequests, deps.retentionDays, deps.logger, 'eligibilityRequests', 'retention: eligibility requests deleted');
     }
     const expired = await deps.idempotency.expire(deps.idempotencyTtlHours);

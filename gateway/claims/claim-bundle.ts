@@ -46,8 +46,8 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   checkShape(body, ctx.maxEntries);
   const bundle = body as unknown as Bundle;
   const claim = bundle.entry![0]!.resource as Claim;
-  const packs = ctx.packsFor(await addressedInsurer(claim.insurer, bundle, ctx.registry));
-  const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle', language: ctx.language, packs });
+  const addressed = await addressedInsurer(claim.insurer, bundle, ctx.registry);
+  const issues = await runValidators(ctx.validators, { resource: body, expression: 'Bundle', language: ctx.language, packs: ctx.packsFor(addressed), insurerId: addressed?.id });
   // Nothing below may read an element the validators have not vouched for.
   if (hasErrors(issues)) throw invalid(issues);
   const index = new BundleIndex(bundle.entry ?? []);
@@ -59,7 +59,7 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
   const provider = await resolveParty(claim.provider, 'provider', index, ctx, issues);
   const insurer = await resolveParty(claim.insurer, 'insurer', index, ctx, issues);
   if (hasErrors(issues) || !provider || !insurer) {
-    throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'validation', message: 'The claim could not be read', expression: CLAIM })]);
+    throw invalid(hasErrors(issues) ? issues : [...issues, issue({ error: 'validation', message: { en: 'The claim could not be read', fr: "La demande de remboursement n'a pas pu être lue" }, expression: CLAIM })]);
   }
   return { bundle, claim, identifier, provider, insurer, warnings: issues, index };
 }
@@ -67,23 +67,23 @@ export async function checkClaimBundle(body: Record<string, unknown>, ctx: Claim
 /** Throws unless the body is a collection Bundle led by a resource of this type, within the entry limit. */
 export function checkShape(body: Record<string, unknown>, maxEntries: number, first = 'Claim'): void {
   if (body.resourceType !== 'Bundle') {
-    throw gatewayError('resource-type', `Expected a Bundle (type collection) whose first entry is the ${first}, got ${describe(body.resourceType)}`, 'Bundle.resourceType');
+    throw gatewayError('resource-type', { en: `Expected a Bundle (type collection) whose first entry is the ${first}, got ${describe(body.resourceType)}`, fr: `Un Bundle (de type collection) dont la première entrée est la ressource ${first} est attendu ; reçu : ${describe(body.resourceType, 'fr')}` }, 'Bundle.resourceType');
   }
   if (body.type !== 'collection') {
-    throw gatewayError('bundle-type', `Bundle.type must be "collection", got ${describe(body.type)}`, 'Bundle.type');
+    throw gatewayError('bundle-type', { en: `Bundle.type must be "collection", got ${describe(body.type)}`, fr: `Bundle.type doit valoir "collection" ; reçu : ${describe(body.type, 'fr')}` }, 'Bundle.type');
   }
   const entry = Array.isArray(body.entry) ? (body.entry[0] as { resource?: { resourceType?: unknown } } | null | undefined) : undefined;
   if (entry?.resource?.resourceType !== first) {
-    throw gatewayError('bundle-first-entry', `The first entry must be the ${first}, got ${describe(entry?.resource?.resourceType)}`, 'Bundle.entry[0].resource');
+    throw gatewayError('bundle-first-entry', { en: `The first entry must be the ${first}, got ${describe(entry?.resource?.resourceType)}`, fr: `La première entrée doit être la ressource ${first} ; reçu : ${describe(entry?.resource?.resourceType, 'fr')}` }, 'Bundle.entry[0].resource');
   }
   if ((body.entry as unknown[]).length > maxEntries) {
-    throw gatewayError('bundle-too-many-entries', `The bundle holds ${(body.entry as unknown[]).length} entries; this participant may send at most ${maxEntries}`, 'Bundle.entry');
+    throw gatewayError('bundle-too-many-entries', { en: `The bundle holds ${(body.entry as unknown[]).length} entries; this participant may send at most ${maxEntries}`, fr: `Le bundle contient ${(body.entry as unknown[]).length} entrées ; ce participant peut en envoyer au plus ${maxEntries}` }, 'Bundle.entry');
   }
 }
 
 /** A value quoted for a message: a string (cut at 64 characters), else its type. */
-export function describe(value: unknown): string {
-  return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? 'nothing' : typeof value;
+export function describe(value: unknown, language: Language = 'en'): string {
+  return typeof value === 'string' ? `"${value.slice(0, 64)}"` : value === undefined ? (language === 'fr' ? 'rien' : 'nothing') : typeof value;
 }
 
 function claimIdentifier(claim: Claim): AcceptableClaim['identifier'] | undefined {
@@ -96,7 +96,7 @@ function checkInsideReferences(claim: Claim, index: BundleIndex): OperationOutco
   const must = (ref: Reference | undefined, type: string, expression: string) => {
     if (ref && !index.resolve(ref, type)) {
       issues.push(issue({ error: 'reference-unresolved', expression,
-        message: `${expression.replace(CLAIM, 'Claim')} must reference a ${type} included in the bundle (by fullUrl or ${type}/id)` }));
+        message: { en: `${expression.replace(CLAIM, 'Claim')} must reference a ${type} included in the bundle (by fullUrl or ${type}/id)`, fr: `${expression.replace(CLAIM, 'Claim')} doit référencer une ressource ${type} incluse dans le bundle (par fullUrl ou ${type}/id)` } }));
     }
   };
   must(claim.patient, 'Patient', `${CLAIM}.patient`);
@@ -117,18 +117,18 @@ export async function resolveParty(
   const id = participantIdOf(ref, index);
   if (!id) {
     issues.push(issue({ error: 'reference-unresolved', expression,
-      message: `${at.type}.${role} must be an Organization in the bundle or an identifier, with an identifier of system ${PARTICIPANT_SYSTEM}` }));
+      message: { en: `${at.type}.${role} must be an Organization in the bundle or an identifier, with an identifier of system ${PARTICIPANT_SYSTEM}`, fr: `${at.type}.${role} doit être une Organization du bundle ou un identifiant, avec un identifiant du système ${PARTICIPANT_SYSTEM}` } }));
     return undefined;
   }
   const participant = await ctx.registry.get(id);
   if (role === 'provider' && id !== ctx.caller.participantId) {
     issues.push(issue({ error: 'provider-not-caller', expression,
-      message: `${at.type}.provider must be the submitting participant (${ctx.caller.participantId}), not "${id}"` }));
+      message: { en: `${at.type}.provider must be the submitting participant (${ctx.caller.participantId}), not "${id}"`, fr: `${at.type}.provider doit être le participant qui soumet la demande (${ctx.caller.participantId}), et non "${id}"` } }));
     return undefined;
   }
   if (!participant || participant.kind !== role || participant.status !== 'active') {
     issues.push(issue({ error: role === 'insurer' ? 'insurer-unknown' : 'provider-not-caller', expression,
-      message: `"${id}" is not an active ${role} registered on this gateway` }));
+      message: { en: `"${id}" is not an active ${role} registered on this gateway`, fr: `"${id}" n'est pas ${role === 'insurer' ? 'un assureur actif' : 'un prestataire de soins actif'} enregistré sur cette passerelle` } }));
     return undefined;
   }
   return participant;

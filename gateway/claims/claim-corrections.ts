@@ -6,9 +6,10 @@
  * cancelled if its insurer had not decided it, kept as decided otherwise. The insurer replaces it.
  */
 import type { Claim, OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../fhir/outcomes.js';
+import { issue, type Bilingual } from '../fhir/outcomes.js';
 import type { AcceptableClaim } from './claim-bundle.js';
 import type { ClaimRecord, ClaimRepository } from './claim-repository.js';
+import { referencedId } from '../fhir/references.js';
 
 /** The relationship code of a correction (any code system: FHIR's example value set has no such code). */
 export const REPLACES = 'replaces';
@@ -28,17 +29,24 @@ export async function claimCorrection(accepted: AcceptableClaim, claims: ClaimRe
   const [index, entry] = replacing[0]!;
   const expression = `Bundle.entry[0].resource.related[${index}].claim`;
   if (replacing.length > 1) {
-    return { claim: accepted.claim, issues: [issue({ error: 'related-claim-unknown', expression: `Bundle.entry[0].resource.related[${replacing[1]![0]}]`, message: 'A claim corrects one earlier claim: give one related entry with relationship replaces' })] };
+    return { claim: accepted.claim, issues: [issue({ error: 'related-claim-unknown', expression: `Bundle.entry[0].resource.related[${replacing[1]![0]}]`, message: {
+      en: 'A claim corrects one earlier claim: give one related entry with relationship replaces',
+      fr: 'Une demande corrige une seule demande antérieure : donnez une seule entrée related de relationship replaces',
+    } })] };
   }
-  const id = /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(entry.claim?.reference ?? '')?.[1];
+  const id = referencedId(entry.claim?.reference, 'Claim');
   const byIdentifier = entry.claim?.identifier;
   const original = id ? await claims.get(id)
     : byIdentifier?.system && byIdentifier.value ? await claims.findByIdentifier(accepted.provider.id, byIdentifier.system, byIdentifier.value) : undefined;
-  const problem = !original || original.providerId !== accepted.provider.id ? `names no claim of this provider (by Claim/{id} or by the claim's identifier)`
-    : original.insurerId !== accepted.insurer.id ? `names a claim to another insurer (${original.insurerId}): a correction goes to the original's insurer`
-      : original.replacedBy ? `names a claim already replaced by Claim/${original.replacedBy}: correct that one`
-        : original.status === 'cancelled' ? 'names a cancelled claim: submit the claim as a new one' : undefined;
-  if (problem) return { claim: accepted.claim, issues: [issue({ error: 'related-claim-unknown', expression, message: `The corrected claim ${problem}` })] };
+  const problem: Bilingual | undefined = !original || original.providerId !== accepted.provider.id
+    ? { en: "names no claim of this provider (by Claim/{id} or by the claim's identifier)", fr: "ne désigne aucune demande de ce prestataire (par Claim/{id} ou par l'identifiant de la demande)" }
+    : original.insurerId !== accepted.insurer.id
+      ? { en: `names a claim to another insurer (${original.insurerId}): a correction goes to the original's insurer`, fr: `désigne une demande adressée à un autre assureur (${original.insurerId}) : une correction va à l'assureur de la demande d'origine` }
+      : original.replacedBy ? { en: `names a claim already replaced by Claim/${original.replacedBy}: correct that one`, fr: `désigne une demande déjà remplacée par Claim/${original.replacedBy} : corrigez plutôt celle-ci` }
+        : original.status === 'cancelled' ? { en: 'names a cancelled claim: submit the claim as a new one', fr: 'désigne une demande annulée : soumettez la demande comme une nouvelle demande' } : undefined;
+  if (problem) {
+    return { claim: accepted.claim, issues: [issue({ error: 'related-claim-unknown', expression, message: { en: `The corrected claim ${problem.en}`, fr: `La demande corrigée ${problem.fr}` } })] };
+  }
   const rewritten: Claim = {
     ...accepted.claim,
     related: related.map((r, i) => (i === index ? { ...r, claim: { reference: `Claim/${original!.id}` } } : r)),

@@ -1,6 +1,6 @@
 /**
  * Prior authorisation in the claim pipeline. A claim of use "preauthorization" goes through the same
- * pipeline as any claim; when its insurer grants it (outcome complete or partial with a preAuthRef), the
+ * pipeline like any other claim; when its insurer grants it (outcome complete or partial with a preAuthRef), the
  * reference and its validity are kept on the claim. A later claim citing it
  * (Claim.insurance.preAuthRef) is checked before it is queued: the reference must be one this insurer
  * granted to this provider for this patient, and every service date must fall within its validity. The
@@ -36,12 +36,12 @@ export async function claimPreAuthorisationIssues(accepted: AcceptableClaim, cla
       if (!granted || granted.providerId !== accepted.provider.id || !samePatient(granted.bundle, accepted.bundle)) {
         // The same answer whether the reference is another provider's or nobody's: nothing leaks.
         issues.push(issue({ error: 'preauth-unknown', expression,
-          message: `${accepted.insurer.name} has granted this provider no prior authorisation ${ref} for this patient` }));
+          message: { en: `${accepted.insurer.name} has granted this provider no prior authorisation ${ref} for this patient`, fr: `${accepted.insurer.name} n'a accordé à ce prestataire aucun accord préalable ${ref} pour ce patient` } }));
         continue;
       }
       if ((granted.start && start < granted.start) || (granted.end && end > granted.end)) {
         issues.push(issue({ error: 'preauth-expired', expression,
-          message: `Prior authorisation ${ref} is valid from ${granted.start ?? 'its grant'} to ${granted.end ?? 'no end'}; the services are dated ${start === end ? start : `${start} to ${end}`}` }));
+          message: { en: `Prior authorisation ${ref} is valid from ${granted.start ?? 'its grant'} to ${granted.end ?? 'no end'}; the services are dated ${start === end ? start : `${start} to ${end}`}`, fr: `L'accord préalable ${ref} est valable ${granted.start ? `du ${granted.start}` : 'dès son octroi'} ${granted.end ? `au ${granted.end}` : 'sans date de fin'} ; les prestations sont datées ${start === end ? `du ${start}` : `du ${start} au ${end}`}` } }));
       }
     }
   }

@@ -27,6 +27,12 @@ export interface ClaimRecord {
   readonly stuckSince?: Date;
   /** The claim that corrected (replaced) this one. */
   readonly replacedBy?: string;
+  /** Coordination of benefits: for a follow-on claim, the provider's original claim (claim-coordination.ts). */
+  readonly coordinationRoot?: string;
+  /** For a follow-on claim, the claim whose answer it carries to the next payer. */
+  readonly followsClaim?: string;
+  /** For an original claim, its follow-on claims in payer order (read by get only). */
+  readonly followOns?: readonly string[];
   /** The insurer's own id for the claim, when its answer gave one. */
   readonly insurerReference?: string;
   readonly createdAt: Date;
@@ -39,6 +45,22 @@ export interface AnswerFacts {
   readonly insurerReference?: string;
   /** The prior authorisation granted (answers to a claim of use preauthorization). */
   readonly preAuthorisation?: { readonly ref: string; readonly start?: string; readonly end?: string };
+  /** Coordination of benefits: what the answer moves on, written with it unless the claim was cancelled meanwhile. */
+  readonly coordination?: CoordinationStep;
+}
+
+/** What a coordinated claim's final answer leads to (see ClaimService.recordInsurerAnswer). */
+export interface CoordinationStep {
+  /** The claim for the next payer, carrying this answer; at most one per claim. */
+  readonly followOn?: NewClaim & { readonly coordination: { readonly root: string; readonly follows: string } };
+  /** The split, on the provider's original claim, and its jobs (a push to the provider). */
+  readonly split?: { readonly claimId: string; readonly response: ClaimResponse & { id: string }; readonly jobs: readonly OutboxMessage[] };
+}
+
+/** One claim of a coordination (the original or a follow-on) with its final insurer answer, if any. */
+export interface CoordinatedClaim {
+  readonly claim: ClaimRecord;
+  readonly answer?: ClaimResponse & { id: string };
 }
 
 /** A prior authorisation as the gateway recorded it from its insurer's answer. */
@@ -66,6 +88,7 @@ interface ClaimRow {
   id: string; provider_id: string; insurer_id: string; identifier_system: string; identifier_value: string;
   status: ClaimStatus; bundle: Bundle | null; purged_at: Date | null; accepted_response_id: string; attempts: number; replays: number;
   last_error: string | null; stuck_since: Date | null; insurer_reference: string | null; replaced_by: string | null;
+  coordination_root: string | null; follows_claim: string | null; follow_ons?: string[];
   created_at: Date; updated_at: Date;
 }
 interface ResponseRow {
@@ -93,17 +116,22 @@ export class DuplicateClaimError extends Error {}
 export class ClaimRepository {
   constructor(private readonly db: Database) {}
 
-  /** Stores an accepted claim, its first event, the "queued" answer and its delivery job, atomically. */
+  /**
+   * Stores an accepted claim, its "queued" answer and its delivery job, atomically. The claim is queued at
+   * once (events accepted, then queued): its job is in the outbox, which adds it to BullMQ after commit or,
+   * should that fail, later (queue/outbox.ts), as the "queued" answer tells the provider.
+   */
   async insert(claim: NewClaim): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id)
-           values ($1, $2, $3, $4, $5, 'accepted', $6::json, $7)`,
+           values ($1, $2, $3, $4, $5, 'queued', $6::json, $7)`,
           [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value,
             JSON.stringify(claim.bundle), claim.acceptedResponse.id],
         );
         await this.event(tx, claim.id, 'accepted', claim.warnings.length > 0 ? { warnings: claim.warnings } : undefined);
+        await this.event(tx, claim.id, 'queued');
         await this.insertResponse(tx, claim.id, 'gateway', undefined, claim.acceptedResponse);
         if (claim.replaces) {
           await tx.query(
@@ -125,8 +153,22 @@ export class ClaimRepository {
   /** The claim with this id, or undefined. */
   async get(id: string): Promise<ClaimRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    const { rows } = await this.db.query<ClaimRow>('select * from claims where id = $1', [id]);
+    const { rows } = await this.db.query<ClaimRow>(
+      `select c.*, array(select f.id::text from claims f where f.coordination_root = c.id order by f.created_at, f.id) as follow_ons
+         from claims c where c.id = $1`, [id]);
     return rows[0] ? toClaim(rows[0]) : undefined;
+  }
+
+  /**
+   * The claims of a coordination, the provider's original first then its follow-ons in the order they
+   * were sent, each with its final insurer answer when it has one (complete, partial, error).
+   */
+  async coordination(rootId: string): Promise<CoordinatedClaim[]> {
+    const { rows } = await this.db.query<ClaimRow & { answer: (ClaimResponse & { id: string }) | null }>(
+      `select c.*, (select r.resource from claim_responses r where r.claim_id = c.id and r.source = 'insurer'
+                      and c.status in ('complete', 'partial', 'error') order by r.created_at desc, r.id desc limit 1) as answer
+         from claims c where c.id = $1 or c.coordination_root = $1 order by (c.id = $1) desc, c.created_at, c.id`, [rootId]);
+    return rows.map((row) => ({ claim: toClaim(row), ...(row.answer ? { answer: row.answer } : {}) }));
   }
 
   /** The claim a provider submitted under this identifier, or undefined. */
@@ -208,7 +250,7 @@ export class ClaimRepository {
   async recordInsurerResponse(
     claimId: string, response: ClaimResponse & { id: string }, contentHash: string, status: ClaimStatus,
     jobs: (responseId: string) => OutboxMessage[], facts: AnswerFacts = {},
-  ): Promise<{ record: ResponseRecord; created: boolean; cancelled?: boolean }> {
+  ): Promise<{ record: ResponseRecord; created: boolean; cancelled?: boolean; followOn?: string; split?: string }> {
     return this.db.transaction(async (tx) => {
       if (facts.insurerReference) await tx.query('update claims set insurer_reference = $2 where id = $1', [claimId, facts.insurerReference]);
       const granted = facts.preAuthorisation;
@@ -228,8 +270,43 @@ export class ClaimRepository {
       const cancelled = moved.rows.length === 0;
       await this.event(tx, claimId, cancelled ? 'answered-after-cancel' : status, { claimResponse: response.id, outcome: response.outcome });
       await writeOutbox(tx, jobs(response.id));
-      return { record: toResponse(inserted), created: true, cancelled };
+      const coordinated = cancelled || !facts.coordination ? {} : await this.coordinate(tx, claimId, facts.coordination);
+      return { record: toResponse(inserted), created: true, cancelled, ...coordinated };
     });
+  }
+
+  /**
+   * Writes what a coordinated claim's answer moves on, in the answer's transaction (so a process that
+   * dies loses nothing): the follow-on claim for the next payer (once per claim: a second answer does
+   * not send another) with its first event, "queued" answer and delivery job, and the split on the
+   * original claim with its jobs. Returns what it wrote.
+   */
+  private async coordinate(tx: Queryable, claimId: string, step: CoordinationStep): Promise<{ followOn?: string; split?: string }> {
+    let followOn: string | undefined;
+    if (step.followOn) {
+      const claim = step.followOn;
+      const { rows } = await tx.query<{ id: string }>(
+        `insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id, coordination_root, follows_claim)
+         values ($1, $2, $3, $4, $5, 'queued', $6::json, $7, $8, $9) on conflict (follows_claim) do nothing returning id`,
+        [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value,
+          JSON.stringify(claim.bundle), claim.acceptedResponse.id, claim.coordination.root, claim.coordination.follows]);
+      if (rows[0]) {
+        followOn = claim.id;
+        await this.event(tx, claim.id, 'accepted', { coordinationOf: claim.coordination.root, follows: claimId });
+        await this.event(tx, claim.id, 'queued');
+        await this.insertResponse(tx, claim.id, 'gateway', undefined, claim.acceptedResponse);
+        await this.event(tx, claimId, 'sent-to-next-payer', { claim: claim.id, insurer: claim.insurerId });
+        await writeOutbox(tx, claim.jobs);
+      }
+    }
+    // A split is written when the claim went on (or ended the coordination), never for an answer that changed nothing.
+    if (step.split && (followOn || !step.followOn)) {
+      await this.insertResponse(tx, step.split.claimId, 'gateway', undefined, step.split.response);
+      await this.event(tx, step.split.claimId, 'coordination-split', { claimResponse: step.split.response.id, outcome: step.split.response.outcome });
+      await writeOutbox(tx, step.split.jobs);
+      return { followOn, split: step.split.response.id };
+    }
+    return { followOn };
   }
 
   /**
@@ -341,29 +418,6 @@ export class ClaimRepository {
     return rows.map(toResponse);
   }
 
-  /**
-   * The answers waiting for a provider, oldest first, at most limit: its claims' ClaimResponses (the
-   * insurers' and the gateway's later ones, not the first "queued" it got with its 202) it has not
-   * acknowledged, and not purged. Also how many wait in all.
-   */
-  async waitingFor(providerId: string, limit: number): Promise<{ responses: ResponseRecord[]; total: number }> {
-    const from = `from claim_responses r join claims c on c.id = r.claim_id
-      where c.provider_id = $1 and r.acknowledged_at is null and r.id <> c.accepted_response_id and r.resource is not null`;
-    const page = await this.db.query<ResponseRow>(`select r.* ${from} order by r.created_at, r.id limit ${Math.trunc(limit)}`, [providerId]);
-    const count = await this.db.query<{ n: number }>(`select count(*)::int as n ${from}`, [providerId]);
-    return { responses: page.rows.map(toResponse), total: count.rows[0]!.n };
-  }
-
-  /** Marks answers acknowledged by their provider; ids of other providers' answers are ignored. Returns those marked now. */
-  async acknowledge(providerId: string, responseIds: readonly string[]): Promise<string[]> {
-    const ids = responseIds.filter(isUuid);
-    if (ids.length === 0) return [];
-    const { rows } = await this.db.query<{ id: string }>(
-      `update claim_responses r set acknowledged_at = now() from claims c
-        where c.id = r.claim_id and c.provider_id = $1 and r.id = any($2::uuid[]) and r.acknowledged_at is null returning r.id`, [providerId, ids]);
-    return rows.map((r) => r.id);
-  }
-
   /** The state history of a claim, oldest first. */
   async events(claimId: string): Promise<Array<{ status: string; at: Date; detail: unknown }>> {
     const { rows } = await this.db.query<{ status: string; at: Date; detail: unknown }>(
@@ -378,16 +432,16 @@ export class ClaimRepository {
 
   /** Every state change of a claim goes through here: its history, and its audit event, in one transaction. */
   private async event(tx: Queryable, claimId: string, status: string, detail?: unknown): Promise<void> {
-    await tx.query('insert into claim_events (claim_id, status, detail) values ($1, $2, $3::jsonb)',
-      [claimId, status, detail === undefined ? null : JSON.stringify(detail)]);
-    await recordStateChange(tx, claimId, status);
+    await recordStateChange(tx, claimId, status, detail);
   }
 
   private async insertResponse(
     tx: Queryable, claimId: string, source: 'gateway' | 'insurer', contentHash: string | undefined, resource: ClaimResponse & { id: string },
   ): Promise<ResponseRow | undefined> {
     const { rows } = await tx.query<ResponseRow>(
-      `insert into claim_responses (id, claim_id, source, content_hash, outcome, resource) values ($1, $2, $3, $4, $5, $6::json)
+      // clock_timestamp, not now(): answers written in one transaction (an insurer's answer and the split it
+      // leads to) keep the order they were written in.
+      `insert into claim_responses (id, claim_id, source, content_hash, outcome, resource, created_at) values ($1, $2, $3, $4, $5, $6::json, clock_timestamp())
        on conflict (claim_id, source, content_hash) do nothing returning *`,
       [resource.id, claimId, source, contentHash ?? null, resource.outcome ?? 'queued', JSON.stringify(resource)]);
     return rows[0];
@@ -408,6 +462,8 @@ function toClaim(row: ClaimRow): ClaimRecord {
     attempts: row.attempts, replays: row.replays, lastError: row.last_error ?? undefined,
     stuckSince: row.stuck_since ? new Date(row.stuck_since) : undefined, insurerReference: row.insurer_reference ?? undefined,
     replacedBy: row.replaced_by ?? undefined,
+    coordinationRoot: row.coordination_root ?? undefined, followsClaim: row.follows_claim ?? undefined,
+    ...(row.follow_ons ? { followOns: row.follow_ons } : {}),
     purgedAt: row.purged_at ? new Date(row.purged_at) : undefined, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
   };
 }

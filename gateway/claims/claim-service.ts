@@ -19,7 +19,11 @@ import { ClaimRepository, DuplicateClaimError, type AnswerFacts, type ClaimRecor
 import { claimPreAuthorisationIssues, preAuthorisationOf } from './claim-preauthorisation.js';
 import { completedTask, type ClaimTaskRequest } from './claim-tasks.js';
 import { claimCorrection } from './claim-corrections.js';
-import { CANCELLABLE_HERE, PROCESSING_STATUS_EXTENSION, REPLACED_BY_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome } from './claim-status.js';
+import {
+  CANCELLABLE_HERE, COORDINATION_FOLLOW_ON_EXTENSION, COORDINATION_ORIGINAL_EXTENSION, PROCESSING_STATUS_EXTENSION, REPLACED_BY_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome,
+} from './claim-status.js';
+import { coordinationIssues } from './claim-coordination.js';
+import { coordinationStep } from './claim-coordination-step.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
 export interface ClaimServiceDeps {
@@ -63,7 +67,8 @@ export class ClaimService {
     if (existing) return existing;
     // The checks on the gateway's own data, reported together; the eligibility check (it may ask the insurer) only after.
     const correction = await claimCorrection(accepted, this.deps.claims);
-    const local = [...correction.issues, ...await claimPreAuthorisationIssues(accepted, this.deps.claims), ...(this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [])];
+    const local = [...correction.issues, ...await claimPreAuthorisationIssues(accepted, this.deps.claims), ...await coordinationIssues(accepted, this.deps.registry),
+      ...(this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [])];
     if (hasErrors(local)) throw invalid([...accepted.warnings, ...local]);
     const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
     if (hasErrors(eligibility)) throw invalid([...accepted.warnings, ...eligibility]);
@@ -99,7 +104,11 @@ export class ClaimService {
     return { claimId: claim.id, claimResponse: response.resource, duplicate: true };
   }
 
-  /** Stores an insurer's ClaimResponse for this claim and queues its push to the provider. */
+  /**
+   * Stores an insurer's ClaimResponse for this claim and queues its push to the provider. A coordinated
+   * claim's final answer also moves the coordination of benefits on, in the same transaction: the
+   * follow-on claim for the next payer and the split on the original claim (claim-coordination-step.ts).
+   */
   async recordInsurerAnswer(claim: ClaimRecord, answer: ClaimResponse, insurerReference?: string): Promise<{ record: StoredResponse; created: boolean; cancelled?: boolean }> {
     const facts: AnswerFacts = { insurerReference, preAuthorisation: preAuthorisationOf(claim, answer) };
     const provider = await this.deps.registry.get(claim.providerId);
@@ -112,11 +121,17 @@ export class ClaimService {
     };
     const status = statusForOutcome(answer.outcome);
     const contentHash = createHash('sha256').update(JSON.stringify(answer)).digest('hex');
+    const coordination = await coordinationStep(this.deps, claim, response, status, provider);
     const result = await this.deps.claims.recordInsurerResponse(claim.id, response, contentHash, status,
-      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []), facts);
+      (responseId) => (provider?.callbackUrl ? [callbackJob(responseId)] : []), { ...facts, coordination });
     if (result.created) {
       this.deps.logger.info({ claimId: claim.id, claimResponseId: result.record.id, status }, 'insurer answer recorded');
-      if (provider?.callbackUrl) await this.deps.outbox.dispatch([callbackJob(result.record.id)]);
+      if (result.followOn) this.deps.logger.info({ claimId: claim.id, followOn: result.followOn, insurer: coordination?.followOn?.insurerId }, 'claim sent on to the next payer');
+      await this.deps.outbox.dispatch([
+        ...(provider?.callbackUrl ? [callbackJob(result.record.id)] : []),
+        ...(result.followOn ? coordination!.followOn!.jobs : []),
+        ...(result.split ? coordination!.split!.jobs : []),
+      ]);
     }
     return { record: stored(result.record, claim), created: result.created, cancelled: result.cancelled };
   }
@@ -134,8 +149,11 @@ export class ClaimService {
     const jobs = (responseId: string) => (provider?.callbackUrl ? [callbackJob(responseId)] : []);
     const response = deliveryErrorResponse(randomUUID(), claimOf(claim), { providerId: claim.providerId, insurerId: claim.insurerId }, {
       code: 'delivery-failed',
-      disposition: `The gateway could not deliver the claim to the insurer after ${claim.attempts + 1} attempts (last error: ${error}). Operators have been shown it as a dead letter; it may be replayed.`,
-      text: 'Delivery to the insurer failed after every retry',
+      disposition: {
+        en: `The gateway could not deliver the claim to the insurer after ${claim.attempts + 1} attempts (last error: ${error}). Operators have been shown it as a dead letter; it may be replayed.`,
+        fr: `La passerelle n'a pas pu transmettre la demande à l'assureur après ${claim.attempts + 1} tentatives (dernière erreur : ${error}). Elle apparaît aux opérateurs comme lettre morte ; elle pourra être rejouée.`,
+      },
+      text: { en: 'Delivery to the insurer failed after every retry', fr: "La transmission à l'assureur a échoué malgré toutes les nouvelles tentatives" },
     });
     if (await this.deps.claims.recordDeliveryFailure(claim.id, error, { response, jobs })) {
       this.deps.logger.warn({ claimId: claim.id, insurer: claim.insurerId }, 'claim became a dead letter');
@@ -191,7 +209,7 @@ export class ClaimService {
     if (current.status !== 'pended') throw tooLate(current);
     const asked = this.deps.cancelAtInsurer ? await this.deps.cancelAtInsurer(current) : undefined;
     if (asked === undefined) {
-      throw gatewayError('cancel-not-offered', `The insurer ${current.insurerId} has taken the claim and takes no cancellations through the gateway: ask it directly`, 'Task.focus');
+      throw gatewayError('cancel-not-offered', { en: `The insurer ${current.insurerId} has taken the claim and takes no cancellations through the gateway: ask it directly`, fr: `L'assureur ${current.insurerId} a déjà pris la demande en traitement et n'accepte pas d'annulation par la passerelle : adressez-vous directement à lui` }, 'Task.focus');
     }
     if (asked === 'too-late') throw tooLate(current);
     const atInsurer = await this.deps.claims.cancel(claim.id, ['pended'], by);
@@ -203,22 +221,6 @@ export class ClaimService {
   private async completed(request: ClaimTaskRequest, claim: ClaimRecord): Promise<Task & { id: string }> {
     const latest = (await this.deps.claims.responses(claim.id)).at(-1);
     return completedTask(request, claim, latest?.id);
-  }
-
-  /**
-   * Endpoint-wide polling, for providers that cannot receive callbacks: the answers waiting for the
-   * caller, oldest first, until it acknowledges them (a poll without acknowledgement gives them again).
-   */
-  async poll(caller: Caller, limit: number): Promise<{ responses: StoredResponse[]; total: number }> {
-    if (caller.kind !== 'provider') throw gatewayError('insufficient-scope', 'Polling gives providers the answers to their claims; insurers receive claims through their adapter');
-    const { responses, total } = await this.deps.claims.waitingFor(caller.participantId, limit);
-    return { responses: responses as StoredResponse[], total };
-  }
-
-  /** Acknowledges polled answers of the caller; returns how many were waiting. */
-  async acknowledge(caller: Caller, responseIds: readonly string[]): Promise<number> {
-    if (caller.kind !== 'provider') throw gatewayError('insufficient-scope', 'Only providers poll and acknowledge');
-    return (await this.deps.claims.acknowledge(caller.participantId, responseIds)).length;
   }
 
   /** The claim when the caller submitted it or it is addressed to the caller; otherwise 404. */
@@ -249,13 +251,20 @@ export class ClaimService {
     return {
       ...claim,
       meta: { ...claim.meta, lastUpdated: record.updatedAt.toISOString() },
-      extension: [...(claim.extension ?? []).filter((e) => e.url !== PROCESSING_STATUS_EXTENSION && e.url !== STUCK_SINCE_EXTENSION && e.url !== REPLACED_BY_EXTENSION),
+      extension: [...(claim.extension ?? []).filter((e) => !SERVED_EXTENSIONS.has(e.url)),
         { url: PROCESSING_STATUS_EXTENSION, valueCode: record.status },
         ...(record.stuckSince ? [{ url: STUCK_SINCE_EXTENSION, valueDateTime: record.stuckSince.toISOString() }] : []),
-        ...(record.replacedBy ? [{ url: REPLACED_BY_EXTENSION, valueReference: { reference: `Claim/${record.replacedBy}` } }] : [])],
+        ...(record.replacedBy ? [{ url: REPLACED_BY_EXTENSION, valueReference: { reference: `Claim/${record.replacedBy}` } }] : []),
+        ...(record.coordinationRoot ? [{ url: COORDINATION_ORIGINAL_EXTENSION, valueReference: { reference: `Claim/${record.coordinationRoot}` } }] : []),
+        ...(record.followOns ?? []).map((id) => ({ url: COORDINATION_FOLLOW_ON_EXTENSION, valueReference: { reference: `Claim/${id}` } }))],
     };
   }
 }
+
+/** The extensions the gateway sets on the Claims it serves (a provider's own of the same URL are dropped). */
+const SERVED_EXTENSIONS: ReadonlySet<string> = new Set([
+  PROCESSING_STATUS_EXTENSION, STUCK_SINCE_EXTENSION, REPLACED_BY_EXTENSION, COORDINATION_ORIGINAL_EXTENSION, COORDINATION_FOLLOW_ON_EXTENSION,
+]);
 
 /**
  * A provider sees what it sent (a claim, an eligibility request); an insurer what is addressed to it.
@@ -275,7 +284,7 @@ export function claimOf(record: ClaimRecord): Claim {
 
 /** The refusal of a cancellation that comes too late: the insurer has adjudicated the claim. */
 function tooLate(claim: ClaimRecord) {
-  return gatewayError('cancel-too-late', `The claim is ${claim.status}: its insurer has adjudicated it, so it can no longer be cancelled. Send a corrected claim instead`, 'Task.focus');
+  return gatewayError('cancel-too-late', { en: `The claim is ${claim.status}: its insurer has adjudicated it, so it can no longer be cancelled. Send a corrected claim instead`, fr: `La demande est au statut ${claim.status} : son assureur a déjà statué, elle ne peut donc plus être annulée. Envoyez plutôt une demande corrigée` }, 'Task.focus');
 }
 
 /** A response whose resource is still there (not purged). */
@@ -287,5 +296,5 @@ function stored(response: ResponseRecord, claim: ClaimRecord): StoredResponse {
 }
 
 function purged(record: ClaimRecord): OperationOutcomeError {
-  return gatewayError('purged', `The data of Claim/${record.id} was purged on ${record.purgedAt?.toISOString().slice(0, 10) ?? 'an earlier date'}, after the retention period`);
+  return gatewayError('purged', { en: `The data of Claim/${record.id} was purged on ${record.purgedAt?.toISOString().slice(0, 10) ?? 'an earlier date'}, after the retention period`, fr: `Les données de Claim/${record.id} ont été purgées ${record.purgedAt ? `le ${record.purgedAt.toISOString().slice(0, 10)}` : 'à une date antérieure'}, à l'issue de la durée de conservation` });
 }

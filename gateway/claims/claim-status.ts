@@ -41,3 +41,9 @@ export const REPLACED_BY_EXTENSION = 'https://fhir.passerelle.sn/StructureDefini
 
 /** Extension on the Claim the gateway serves while it is stuck: since when it waits past its insurer's deadline. */
 export const STUCK_SINCE_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-stuck-since';
+
+/** Extension on a provider's original claim naming each follow-on claim sent to a later payer (coordination of benefits), in payer order. */
+export const COORDINATION_FOLLOW_ON_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-coordination-follow-on';
+
+/** Extension on a follow-on claim naming the provider's original claim it coordinates (docs/lifecycle.md). */
+export const COORDINATION_ORIGINAL_EXTENSION = 'https://fhir.passerelle.sn/StructureDefinition/claim-coordination-original';

@@ -12,6 +12,7 @@ import { gatewayError } from '../fhir/outcomes.js';
 import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
 import type { ClaimRecord } from './claim-repository.js';
 import { PROCESSING_STATUS_SYSTEM } from './claim-status.js';
+import { referencedId } from '../fhir/references.js';
 
 /** FHIR's code system of financial tasks. */
 export const FINANCIAL_TASK_SYSTEM = 'http://hl7.org/fhir/CodeSystem/financialtaskcode';
@@ -26,17 +27,17 @@ export interface ClaimTaskRequest {
 /** Reads a Task about a claim; throws a coded outcome for what the gateway does not take. */
 export function readClaimTask(body: Record<string, unknown>): ClaimTaskRequest {
   if (body.resourceType !== 'Task') {
-    throw gatewayError('resource-type', `Expected a Task, got ${typeof body.resourceType === 'string' ? body.resourceType.slice(0, 64) : 'no resourceType'}`, 'resourceType');
+    throw gatewayError('resource-type', { en: `Expected a Task, got ${typeof body.resourceType === 'string' ? body.resourceType.slice(0, 64) : 'no resourceType'}`, fr: `Une Task est attendue ; reçu : ${typeof body.resourceType === 'string' ? body.resourceType.slice(0, 64) : 'aucun resourceType'}` }, 'resourceType');
   }
   const task = body as unknown as Task;
   const code = task.code?.coding?.find((c) => c.system === FINANCIAL_TASK_SYSTEM)?.code;
   if (code !== 'status' && code !== 'cancel') {
     throw gatewayError('task-unsupported',
-      `The gateway carries Tasks of code status and cancel (${FINANCIAL_TASK_SYSTEM}); ${code ? `"${code.slice(0, 32)}" is not carried yet` : 'this Task has no code of that system'}`, 'Task.code');
+      { en: `The gateway carries Tasks of code status and cancel (${FINANCIAL_TASK_SYSTEM}); ${code ? `"${code.slice(0, 32)}" is not carried yet` : 'this Task has no code of that system'}`, fr: `La passerelle achemine les Tasks de code status et cancel (${FINANCIAL_TASK_SYSTEM}) ; ${code ? `"${code.slice(0, 32)}" n'est pas encore pris en charge` : "cette Task n'a pas de code de ce système"}` }, 'Task.code');
   }
   const focus = task.focus?.reference;
-  const claimId = typeof focus === 'string' ? /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(focus)?.[1] : undefined;
-  if (!claimId) throw gatewayError('task-unsupported', 'Task.focus must reference the gateway claim: Claim/{id}', 'Task.focus');
+  const claimId = referencedId(focus, 'Claim');
+  if (!claimId) throw gatewayError('task-unsupported', { en: 'Task.focus must reference the gateway claim: Claim/{id}', fr: 'Task.focus doit référencer la demande enregistrée par la passerelle : Claim/{id}' }, 'Task.focus');
   return { code, claimId, task };
 }
 

@@ -1,9 +1,11 @@
 /**
  * The ClaimResponses the gateway writes itself: "queued" when it accepts a claim, and "error" when a
  * delivery ends badly (the insurer refused the claim, or every attempt failed). Insurer answers are
- * the insurer's own.
+ * the insurer's own. They are stored and read later by anyone, so their texts are in English with the
+ * French in the translation extension of the element (translatedElement).
  */
 import type { Claim, ClaimResponse, Extension, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { translatedElement, type Bilingual } from '../fhir/outcomes.js';
 import { PARTICIPANT_SYSTEM } from '../participants/registry.js';
 
 /** Code system of ClaimResponse.error codes written by the gateway (catalogued in docs/errors.md). */
@@ -54,22 +56,28 @@ export function queuedResponse(
   return {
     ...withValidationWarnings(base(id, claim, parties.providerId, parties.insurerId), warnings),
     patient: parties.patientIdentifier ? { identifier: parties.patientIdentifier } : claim.patient,
-    disposition: warnings.length > 0
-      ? `Accepted by the gateway with ${warnings.length} warning(s) (see the contained OperationOutcome) and queued for delivery to ${parties.insurerName}`
-      : `Accepted by the gateway and queued for delivery to ${parties.insurerName}`,
+    ...translatedElement('disposition', warnings.length > 0
+      ? {
+        en: `Accepted by the gateway with ${warnings.length} warning(s) (see the contained OperationOutcome) and queued for delivery to ${parties.insurerName}`,
+        fr: `Acceptée par la passerelle avec ${warnings.length} avertissement(s) (voir l'OperationOutcome contenu) et mise en file d'attente pour transmission à ${parties.insurerName}`,
+      }
+      : {
+        en: `Accepted by the gateway and queued for delivery to ${parties.insurerName}`,
+        fr: `Acceptée par la passerelle et mise en file d'attente pour transmission à ${parties.insurerName}`,
+      }),
   };
 }
 
 /** An "error" answer for a delivery that ended badly, optionally containing the insurer's OperationOutcome. */
 export function deliveryErrorResponse(
   id: string, claim: Claim, parties: { providerId: string; insurerId: string },
-  error: { code: DeliveryErrorCode; disposition: string; text: string; contained?: Resource },
+  error: { code: DeliveryErrorCode; disposition: Bilingual; text: Bilingual; contained?: Resource },
 ): ClaimResponse & { id: string } {
   return {
     ...base(id, claim, parties.providerId, parties.insurerId),
     ...(error.contained ? { contained: [error.contained] } : {}),
     outcome: 'error',
-    disposition: error.disposition,
-    error: [{ code: { coding: [{ system: DELIVERY_ERROR_SYSTEM, code: error.code }], text: error.text } }],
+    ...translatedElement('disposition', error.disposition),
+    error: [{ code: { coding: [{ system: DELIVERY_ERROR_SYSTEM, code: error.code }], ...translatedElement('text', error.text) } }],
   };
 }

@@ -1,12 +1,14 @@
 /**
  * FHIR routes of the claim pipeline: submit a claim, read a claim and its responses, the insurer's
- * later answer (POST /fhir/ClaimResponse), and a provider's status Task (POST /fhir/Task).
+ * later answer (POST /fhir/ClaimResponse), and a provider's status or cancel Task (POST /fhir/Task).
+ * Polling for answers is the exchanges router's (gateway/exchanges/router.ts).
  */
 import express from 'express';
 import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
-import { gatewayError, invalid } from '../fhir/outcomes.js';
+import { gatewayError, invalid, notFound } from '../fhir/outcomes.js';
+import { referencedId } from '../fhir/references.js';
 import type { Conformance } from '../validation/conformance.js';
 import { languageOf, type Language } from '../validation/rules.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
@@ -51,48 +53,16 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   router.get('/fhir/ClaimResponse', route(async (req) => {
     const request = req.query.request;
     if (typeof request !== 'string' || !request) {
-      throw gatewayError('search-parameter', 'Search ClaimResponse by request: ?request=Claim/{id}');
+      throw gatewayError('search-parameter', { en: 'Search ClaimResponse by request: ?request=Claim/{id}', fr: 'Recherchez les ClaimResponse par demande : ?request=Claim/{id}' });
     }
     const claimId = request.replace(/^.*Claim\//, '');
     return { status: 200, resource: searchset(await deps.service.visibleResponses(claimId, req.caller), req.baseUrl) };
   }, 'system/ClaimResponse.read'));
 
   router.post('/fhir/ClaimResponse', deps.body, route(async (req) => {
-    // Who may answer which claim is settled first (type, claim named, signature, visibility): a stranger
-    // learns nothing from validation messages. Then the answer is validated in full.
-    const body = req.body;
-    if (body.resourceType !== 'ClaimResponse') {
-      throw gatewayError('resource-type', `Expected a ClaimResponse, got ${typeof body.resourceType === 'string' ? body.resourceType : 'no resourceType'}`, 'resourceType');
-    }
-    const request = (body.request as { reference?: unknown } | undefined)?.reference;
-    const claimId = typeof request === 'string' ? /(?:^|\/)Claim\/([A-Za-z0-9\-.]{1,64})$/.exec(request)?.[1] : undefined;
-    if (!claimId) {
-      throw gatewayError('claim-response-request', 'ClaimResponse.request must reference the gateway claim: Claim/{id}', 'ClaimResponse.request');
-    }
-    if (req.caller.kind !== 'insurer') throw gatewayError('not-found', `Claim/${claimId} is not known`);
-    await deps.verifyReply(req);
-    const claim = await deps.service.visibleClaim(claimId, req.caller);
-    const insurer = await deps.registry.get(req.caller.participantId);
-    const issues = deps.conformance.validate(body, {
-      expression: 'ClaimResponse', language: languageOf(req.header('accept-language'), deps.defaultLanguage), packs: deps.conformance.packsInForce(insurer?.profilePacks),
-    });
-    if (hasErrors(issues)) throw invalid(issues);
-    const { record, created } = await deps.service.recordInsurerAnswer(claim, body as unknown as ClaimResponse);
+    const { record, created } = await receiveInsurerAnswer(deps, req, req.body);
     return { status: created ? 201 : 200, resource: record.resource, location: `${req.baseUrl}/fhir/ClaimResponse/${record.id}` };
   }, 'system/ClaimResponse.write', true));
-
-  router.get('/fhir/$poll', route(async (req) => {
-    const count = req.query._count === undefined ? 50 : Number(req.query._count);
-    if (!Number.isInteger(count) || count < 1 || count > 500) throw gatewayError('search-parameter', '_count must be a whole number from 1 to 500', '_count');
-    const { responses, total } = await deps.service.poll(req.caller, count);
-    return { status: 200, resource: { ...searchset(responses, req.baseUrl), total } };
-  }, 'system/ClaimResponse.read'));
-
-  router.post('/fhir/$poll-ack', deps.body, route(async (req) => {
-    const ids = acknowledgedIds(req.body);
-    const acknowledged = await deps.service.acknowledge(req.caller, ids);
-    return { status: 200, resource: { resourceType: 'Parameters', parameter: [{ name: 'acknowledged', valueInteger: acknowledged }] } };
-  }, 'system/ClaimResponse.read'));
 
   router.post('/fhir/Task', deps.body, route(async (req) => {
     const request = readClaimTask(req.body);
@@ -103,15 +73,28 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
   return router;
 }
 
-/** The ClaimResponse ids a Parameters resource acknowledges (parameters "message", valueReference ClaimResponse/{id}). */
-function acknowledgedIds(body: Record<string, unknown>): string[] {
-  if (body.resourceType !== 'Parameters') throw gatewayError('resource-type', 'Acknowledge with a Parameters resource: a parameter "message" (valueReference ClaimResponse/{id}) per answer', 'resourceType');
-  const parameters = Array.isArray(body.parameter) ? (body.parameter as Array<{ name?: unknown; valueReference?: { reference?: unknown } }>) : [];
-  const ids = parameters.filter((p) => p?.name === 'message').map((p) => /^(?:.*\/)?ClaimResponse\/([A-Za-z0-9\-.]{1,64})$/.exec(String(p.valueReference?.reference ?? ''))?.[1]);
-  if (ids.length === 0 || ids.some((id) => id === undefined)) {
-    throw gatewayError('poll-ack-invalid', 'Each parameter "message" must reference an answer: valueReference ClaimResponse/{id}', 'Parameters.parameter');
+/**
+ * An insurer's later answer to a claim addressed to it (POST /fhir/ClaimResponse, or a claim-response
+ * message). Who may answer which claim is settled first (type, claim named, signature over the request
+ * as sent, visibility): a stranger learns nothing from validation messages. Then the answer is validated in full.
+ */
+export async function receiveInsurerAnswer(deps: ClaimRoutesDeps, req: FhirRequest, body: Record<string, unknown>): Promise<{ record: StoredResponse; created: boolean }> {
+  if (body.resourceType !== 'ClaimResponse') {
+    throw gatewayError('resource-type', { en: `Expected a ClaimResponse, got ${typeof body.resourceType === 'string' ? body.resourceType : 'no resourceType'}`, fr: `Une ClaimResponse est attendue ; reçu : ${typeof body.resourceType === 'string' ? body.resourceType : 'aucun resourceType'}` }, 'resourceType');
   }
-  return ids as string[];
+  const claimId = referencedId((body.request as { reference?: unknown } | undefined)?.reference, 'Claim');
+  if (!claimId) {
+    throw gatewayError('claim-response-request', { en: 'ClaimResponse.request must reference the gateway claim: Claim/{id}', fr: 'ClaimResponse.request doit référencer la demande enregistrée par la passerelle : Claim/{id}' }, 'ClaimResponse.request');
+  }
+  if (req.caller.kind !== 'insurer') throw notFound('Claim', claimId);
+  await deps.verifyReply(req);
+  const claim = await deps.service.visibleClaim(claimId, req.caller);
+  const insurer = await deps.registry.get(req.caller.participantId);
+  const issues = deps.conformance.validate(body, {
+    expression: 'ClaimResponse', language: languageOf(req.header('accept-language'), deps.defaultLanguage), packs: deps.conformance.packsInForce(insurer?.profilePacks),
+  });
+  if (hasErrors(issues)) throw invalid(issues);
+  return deps.service.recordInsurerAnswer(claim, body as unknown as ClaimResponse);
 }
 
 function searchset(responses: StoredResponse[], baseUrl: string): Bundle {

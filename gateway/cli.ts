@@ -5,6 +5,10 @@
 import { Command } from 'commander';
 import { hashSecret } from './auth/secrets.js';
 import { addDeadLetterCommands } from './operations/cli.js';
+import { addClaimCommands } from './operations/claims-cli.js';
+import { exitCodeOf } from './operations/gateway-client.js';
+import { addParticipantCommands } from './operations/participants-cli.js';
+import { addPollCommand } from './operations/poll-cli.js';
 import { addKeyCommands } from './operations/keys-cli.js';
 import { loadConfig } from './config.js';
 import { addRegistryCommands } from './eligibility/registry-cli.js';
@@ -31,12 +35,16 @@ program
     console.log(await hashSecret(secret));
   });
 
+addClaimCommands(program);
+addPollCommand(program);
+addParticipantCommands(program);
 addDeadLetterCommands(program);
 addKeyCommands(program, () => loadConfig());
 addValidateCommand(program);
 addRegistryCommands(program);
 
+// Exit codes of docs/cli.md: 1 the gateway refused, 3 it could not be reached, 2 anything else that kept a command from running.
 program.parseAsync().catch((err: Error) => {
   console.error(err.message);
-  process.exitCode = 2;
+  process.exitCode = exitCodeOf(err);
 });

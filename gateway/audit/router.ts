@@ -18,7 +18,7 @@ function dates(value: unknown): Pick<AuditQuery, 'since' | 'until'> {
   const range: { since?: string; until?: string } = {};
   for (const item of list) {
     const match = typeof item === 'string' ? /^(ge|gt|le|lt)(\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?)$/.exec(item) : null;
-    if (!match || Number.isNaN(Date.parse(match[2]!))) throw gatewayError('search-parameter', 'date takes ge, gt, le or lt and a FHIR date or instant, e.g. date=ge2026-11-01');
+    if (!match || Number.isNaN(Date.parse(match[2]!))) throw gatewayError('search-parameter', { en: 'date takes ge, gt, le or lt and a FHIR date or instant, e.g. date=ge2026-11-01', fr: 'date prend ge, gt, le ou lt suivi d\'une date ou d\'un instant FHIR, par exemple date=ge2026-11-01' });
     if (match[1]!.startsWith('g')) range.since = new Date(match[2]!).toISOString();
     else range.until = new Date(match[2]!).toISOString();
   }
@@ -28,7 +28,7 @@ function dates(value: unknown): Pick<AuditQuery, 'since' | 'until'> {
 function count(value: unknown, fallback: number, max: number, name: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw gatewayError('search-parameter', `${name} must be a whole number from 0 to ${max}`);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw gatewayError('search-parameter', { en: `${name} must be a whole number from 0 to ${max}`, fr: `${name} doit être un nombre entier de 0 à ${max}` });
   return n;
 }
 

@@ -9,7 +9,7 @@ import type { InsurerRegistration } from '../../mappings/index.js';
 import type { PackScheduleEntry } from '../validation/packs.js';
 import express from 'express';
 import type { z } from 'zod';
-import { ADMIN_SCOPE, SCOPES_BY_KIND } from '../auth/tokens.js';
+import { ADMIN_SCOPE, defaultScopes, SCOPES_BY_KIND } from '../auth/tokens.js';
 import type { ClientRecord, ClientRegistration, ClientStore } from '../auth/clients.js';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
@@ -47,7 +47,7 @@ function view(p: Participant, clients: ClientRecord[]) {
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw invalid(problemsOf(parsed.error).map((p) => issue({ error: 'participant-invalid', message: `${p.path || 'body'}: ${p.message}`, expression: p.path || undefined })));
+    throw invalid(problemsOf(parsed.error).map((p) => issue({ error: 'participant-invalid', message: { en: `${p.path || 'body'}: ${p.message}`, fr: `${p.path || 'corps'} : ${p.message} (message du schéma, en anglais)` }, expression: p.path || undefined })));
   }
   return parsed.data;
 }
@@ -56,7 +56,7 @@ function checkAdapter(deps: ParticipantAdminDeps, registration: InsurerRegistrat
   try {
     deps.checkAdapter(registration);
   } catch (err) {
-    throw gatewayError('participant-invalid', (err as Error).message, 'adapterSettings');
+    throw gatewayError('participant-invalid', { en: (err as Error).message, fr: `L'adaptateur refuse ces réglages : ${(err as Error).message}` }, 'adapterSettings');
   }
 }
 
@@ -64,7 +64,7 @@ function checkPacks(deps: ParticipantAdminDeps, schedule: readonly PackScheduleE
   try {
     deps.checkPacks(schedule ?? []);
   } catch (err) {
-    throw gatewayError('participant-invalid', (err as Error).message, 'profilePacks');
+    throw gatewayError('participant-invalid', { en: (err as Error).message, fr: `Calendrier de packs refusé : ${(err as Error).message}` }, 'profilePacks');
   }
 }
 
@@ -91,7 +91,7 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
 
   router.post('/admin/participants', body, route(async (req) => {
     const input = parse(newParticipantSchema, req.body);
-    if (await deps.registry.get(input.id)) throw gatewayError('participant-exists', `Participant ${input.id} already exists: update it with PUT /admin/participants/${input.id}`);
+    if (await deps.registry.get(input.id)) throw gatewayError('participant-exists', { en: `Participant ${input.id} already exists: update it with PUT /admin/participants/${input.id}`, fr: `Le participant ${input.id} existe déjà : modifiez-le avec PUT /admin/participants/${input.id}` });
     if (input.kind === 'insurer') checkAdapter(deps, input);
     checkPacks(deps, input.profilePacks);
     await deps.registry.upsert({ ...input, status: 'active' });
@@ -102,9 +102,9 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
     const existing = await found(req.params.id!);
     const input = parse(participantUpdateSchema, req.body);
     if (existing.kind === 'insurer') checkAdapter(deps, input);
-    if (existing.kind !== 'insurer' && input.eligibility) throw gatewayError('participant-invalid', 'only an insurer has eligibility settings', 'eligibility');
+    if (existing.kind !== 'insurer' && input.eligibility) throw gatewayError('participant-invalid', { en: 'only an insurer has eligibility settings', fr: 'seul un assureur a des réglages d\'éligibilité' }, 'eligibility');
     checkPacks(deps, input.profilePacks);
-    if (input.callbackUrl && !input.callbackSecret) throw gatewayError('participant-invalid', 'a callbackUrl needs a callbackSecret to sign pushes', 'callbackSecret');
+    if (input.callbackUrl && !input.callbackSecret) throw gatewayError('participant-invalid', { en: 'a callbackUrl needs a callbackSecret to sign pushes', fr: 'une callbackUrl demande un callbackSecret pour signer les envois' }, 'callbackSecret');
     await deps.registry.upsert({ ...input, id: existing.id, kind: existing.kind, status: existing.status });
     return answer(200, existing.id, req);
   }, true));
@@ -120,10 +120,11 @@ export function participantsRouter(deps: ParticipantAdminDeps, body: express.Req
   router.post('/admin/participants/:id/clients', body, route(async (req) => {
     const participant = await found(req.params.id!);
     const client = parse(clientSchema, req.body);
-    if (client.secret && !deps.clientSecretsEnabled) throw gatewayError('participant-invalid', 'Client secrets are disabled on this gateway: register keys (jwks or jwksUrl)', 'secret');
+    if (client.secret && !deps.clientSecretsEnabled) throw gatewayError('participant-invalid', { en: 'Client secrets are disabled on this gateway: register keys (jwks or jwksUrl)', fr: 'Les secrets clients sont désactivés sur cette passerelle : enregistrez des clés (jwks ou jwksUrl)' }, 'secret');
     const other = await deps.clients.find(client.clientId);
-    if (other && other.participantId !== participant.id) throw gatewayError('participant-exists', `Client ${client.clientId} belongs to another participant`);
-    const scopes = (client.scopes ?? SCOPES_BY_KIND[participant.kind]).filter((s) => SCOPES_BY_KIND[participant.kind].includes(s));
+    if (other && other.participantId !== participant.id) throw gatewayError('participant-exists', { en: `Client ${client.clientId} belongs to another participant`, fr: `Le client ${client.clientId} appartient à un autre participant` });
+    // Patient data is never granted by default: an operator client gets admin:phi only when asked for.
+    const scopes = (client.scopes ?? defaultScopes(participant.kind)).filter((s) => SCOPES_BY_KIND[participant.kind].includes(s));
     await deps.clients.register({ ...client, jwks: client.jwks as ClientRegistration['jwks'], participantId: participant.id, scopes });
     return answer(201, participant.id, req);
   }, true));

@@ -4,11 +4,11 @@
  * `passerelle dead-letters` CLI, the console); errors are OperationOutcomes like everywhere else.
  */
 import express from 'express';
-import { ADMIN_SCOPE } from '../auth/tokens.js';
+import { ADMIN_SCOPE, PHI_SCOPE } from '../auth/tokens.js';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, notFound } from '../fhir/outcomes.js';
-import type { ClaimRepository, ClaimRecord } from '../claims/claim-repository.js';
+import type { ClaimRepository, ClaimRecord, ResponseRecord } from '../claims/claim-repository.js';
 import { ClaimService } from '../claims/claim-service.js';
 
 export interface OperationsDeps {
@@ -32,12 +32,25 @@ export function claimSummary(claim: ClaimRecord) {
   };
 }
 
-function pageOf(query: Readonly<Record<string, unknown>>): { limit: number; offset: number } {
+/**
+ * The validation warnings the gateway accepted the claim with (the contained OperationOutcome of its
+ * queued answer): rule, severity and FHIRPath only, never the message, which may quote patient data.
+ */
+function validationIssues(responses: readonly ResponseRecord[]) {
+  const queued = responses.find((r) => r.source === 'gateway')?.resource;
+  const outcome = queued?.contained?.find((c) => c.resourceType === 'OperationOutcome' && c.id === 'validation');
+  if (!outcome || outcome.resourceType !== 'OperationOutcome') return [];
+  return outcome.issue.map((i) => ({
+    severity: i.severity, code: i.code, rule: i.details?.coding?.[0]?.code ?? null, expression: i.expression ?? [],
+  }));
+}
+
+export function pageOf(query: Readonly<Record<string, unknown>>): { limit: number; offset: number } {
   const number = (name: string, fallback: number, max: number) => {
     const raw = query[name];
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0 || value > max) throw gatewayError('search-parameter', `${name} must be a whole number from 0 to ${max}`);
+    if (!Number.isInteger(value) || value < 0 || value > max) throw gatewayError('search-parameter', { en: `${name} must be a whole number from 0 to ${max}`, fr: `${name} doit être un nombre entier de 0 à ${max}` });
     return value;
   };
   return { limit: Math.max(1, number('_count', 50, MAX_PAGE)), offset: number('_offset', 0, 1_000_000) };
@@ -52,7 +65,7 @@ async function replayTargets(body: Record<string, unknown>, service: ClaimServic
     const { claims } = await service.deadLetters({ insurerId: body.insurer as string | undefined, limit: MAX_PAGE, offset: 0 });
     return claims.map((c) => c.id);
   }
-  throw gatewayError('search-parameter', `Give {"claims": [ids…]} (at most ${MAX_PAGE}) or {"all": true, "insurer"?: "<insurer id>"}`);
+  throw gatewayError('search-parameter', { en: `Give {"claims": [ids…]} (at most ${MAX_PAGE}) or {"all": true, "insurer"?: "<insurer id>"}`, fr: `Donnez {"claims": [ids…]} (au plus ${MAX_PAGE}) ou {"all": true, "insurer"?: "<id de l'assureur>"}` });
 }
 
 /** The operator router (mounted after authentication). */
@@ -79,13 +92,20 @@ export function operationsRouter(deps: OperationsDeps, body: express.RequestHand
     const claim = await deps.claims.get(req.params.id!);
     if (!claim) throw notFound('Claim', req.params.id!);
     const [events, responses] = await Promise.all([deps.claims.events(claim.id), deps.claims.responses(claim.id)]);
+    // Patient data (the claim and the answers as exchanged) only for operators holding the PHI scope.
+    const phi = req.caller.scopes.has(PHI_SCOPE);
     return {
       status: 200,
       resource: {
         ...claimSummary(claim),
-        claim: claim.bundle ? ClaimService.claimResource(claim) : null,
+        phi,
+        claim: phi && claim.bundle ? ClaimService.claimResource(claim) : null,
+        bundle: phi ? claim.bundle : null,
         events: events.map((e) => ({ status: e.status, at: new Date(e.at).toISOString(), detail: e.detail })),
-        responses: responses.map((r) => ({ id: r.id, source: r.source, outcome: r.outcome, createdAt: r.createdAt.toISOString() })),
+        validationIssues: validationIssues(responses),
+        responses: responses.map((r) => ({
+          id: r.id, source: r.source, outcome: r.outcome, createdAt: r.createdAt.toISOString(), resource: phi ? r.resource : null,
+        })),
       },
     };
   }));
@@ -94,7 +114,7 @@ export function operationsRouter(deps: OperationsDeps, body: express.RequestHand
     const claim = await deps.claims.get(req.params.id!);
     if (!claim) throw notFound('Claim', req.params.id!);
     const [replayed] = await deps.service.replay([claim.id], req.caller.participantId);
-    if (!replayed) throw gatewayError('not-dead-letter', `Claim/${claim.id} is ${claim.status}, not a dead letter: only failed claims are replayed`);
+    if (!replayed) throw gatewayError('not-dead-letter', { en: `Claim/${claim.id} is ${claim.status}, not a dead letter: only failed claims are replayed`, fr: `Claim/${claim.id} est ${claim.status}, pas une lettre morte : seules les demandes en échec sont rejouées` });
     return { status: 200, resource: claimSummary(replayed) };
   }, true));
 

@@ -4,7 +4,7 @@
  */
 import express from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './queue/redis.js';
 import type { Logger } from './logger.js';
 import type { Config } from './config.js';
 import type { Database } from './store/database.js';
@@ -16,7 +16,7 @@ import { jwksRouter } from './auth/jwks-router.js';
 import type { SigningKeys } from './auth/signing-keys.js';
 import type { EncryptionKey } from './auth/payload-encryption.js';
 import type { ClientStore } from './auth/clients.js';
-import type { TokenService } from './auth/tokens.js';
+import { TokenService } from './auth/tokens.js';
 import type { ParticipantRegistry } from './participants/registry.js';
 import { claimRouter } from './claims/router.js';
 import { eligibilityRouter } from './eligibility/router.js';
@@ -27,9 +27,17 @@ import { REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
 import type { EligibilityService } from './eligibility/eligibility-service.js';
 import { operationsRouter } from './operations/router.js';
 import { participantsRouter } from './operations/participants-router.js';
+import { monitoringRouter } from './operations/monitoring-router.js';
+import { consoleRouter } from './console/router.js';
+import { ConsoleSessions } from './console/session.js';
+import { QUEUE_BOARD_PATH, queueBoard } from './console/queue-board.js';
 import type { AdapterRegistry } from '../mappings/index.js';
 import type { ClaimRepository } from './claims/claim-repository.js';
 import type { ClaimService } from './claims/claim-service.js';
+import type { ExchangeService } from './exchanges/exchange-service.js';
+import { exchangeRouter } from './exchanges/router.js';
+import { Mailbox } from './exchanges/mailbox.js';
+import { messagingRouter } from './messaging/router.js';
 import { healthRouter } from './health/router.js';
 import type { Registry } from 'prom-client';
 import { httpMetrics, metricsRouter } from './metrics/router.js';
@@ -49,7 +57,7 @@ export interface AppDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly db: Database;
-  readonly redis: () => Redis;
+  readonly redis: () => RedisConnection;
   readonly registry: ParticipantRegistry;
   readonly clients: ClientStore;
   readonly tokens: TokenService;
@@ -57,6 +65,8 @@ export interface AppDeps {
   readonly encryptionKey: EncryptionKey;
   readonly claims: ClaimService;
   readonly claimRepository: ClaimRepository;
+  /** Information requests, their answers and payments about claims. */
+  readonly exchanges: ExchangeService;
   readonly conformance: Conformance;
   readonly queues: QueueRegistry;
   readonly adapters: AdapterRegistry;
@@ -88,16 +98,31 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jwksRouter(deps.signingKeys, deps.encryptionKey));
   app.use(apiDocsRouter(deps.config.publicBaseUrl));
   const audit = new AuditLog(deps.db, deps.logger);
-  app.use(['/fhir', '/admin', '/auth/token'], audit.middleware());
+  const auditMiddleware = audit.middleware();
+  app.use(['/fhir', '/admin', '/auth/token'], auditMiddleware);
+  app.use('/console/session', (req, res, next) => (req.method === 'GET' ? next() : auditMiddleware(req, res, next))); // logins and logouts
   const keySets = new ClientKeySets(); // clients' public keys: token assertions and signed replies
   app.use(tokenRouter({
     ...deps, keySets, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     limitTokenRequests: (address) => deps.limits.consume(`token:${address}`, deps.config.limits.tokenRequestsPerMinute),
   }));
   app.use(conformanceRouter({ conformance: deps.conformance, publicBaseUrl: deps.config.publicBaseUrl }));
-  app.use(['/fhir', '/admin'], authenticate(deps.tokens, deps.registry), deps.limits.middleware());
+  // Operator console: its session cookie is accepted on /admin only (never on the FHIR API).
+  const sessions = new ConsoleSessions((ttl) => TokenService.open(deps.db, ttl), deps.config.publicBaseUrl?.startsWith('https:') ?? false);
+  app.use(consoleRouter({
+    sessions, clients: deps.clients, registry: deps.registry, clientSecretsEnabled: deps.config.clientSecretsEnabled,
+    limitLogins: (address) => deps.limits.consume(`console-login:${address}`, deps.config.limits.tokenRequestsPerMinute),
+  }));
+  app.use('/fhir', authenticate(deps.tokens, deps.registry), deps.limits.middleware());
+  app.use('/admin', authenticate(deps.tokens, deps.registry, sessions), deps.limits.middleware());
+  const board = queueBoard(deps.queues, deps.registry);
+  app.use(QUEUE_BOARD_PATH, (req, res, next) => board(req, res, next)); // a plain function: its routes are bull-board's, not the API's
   const verifyReply = (req: FhirRequest) => verifyReplySignature(req.caller.clientId, req.rawBody ?? Buffer.alloc(0), req.header(REPLY_JWS_HEADER), { clients: deps.clients, keySets });
-  app.use(claimRouter({ service: deps.claims, conformance: deps.conformance, registry: deps.registry, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply }));
+  const claimDeps = { service: deps.claims, conformance: deps.conformance, registry: deps.registry, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body, verifyReply };
+  const mailbox = new Mailbox(deps.db);
+  app.use(claimRouter(claimDeps));
+  app.use(exchangeRouter({ service: deps.exchanges, mailbox, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
+  app.use(messagingRouter({ claims: claimDeps, eligibility: deps.eligibility, exchanges: deps.exchanges, mailbox, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(eligibilityRouter({ service: deps.eligibility, defaultLanguage: deps.config.defaultLanguage, idempotency, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(validateRouter({ conformance: deps.conformance, registry: deps.registry, idempotency, defaultLanguage: deps.config.defaultLanguage, publicBaseUrl: deps.config.publicBaseUrl, body }));
   app.use(participantsRouter({
@@ -116,9 +141,13 @@ export function createApp(deps: AppDeps): express.Express {
     idempotency, publicBaseUrl: deps.config.publicBaseUrl,
   }));
   app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));
+  app.use(monitoringRouter({
+    db: deps.db, queues: deps.queues, registry: deps.registry, idempotency, publicBaseUrl: deps.config.publicBaseUrl,
+    eligibilityCircuit: (insurerId) => deps.liveEligibility.circuitState(insurerId),
+  }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));
 
   app.use(unknownRoute);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.config.defaultLanguage));
   return app;
 }

@@ -17,8 +17,10 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional(),
+  DATABASE_POOL_SIZE: positive.max(1000).default(10),
+  REDIS_URL: z.string().regex(/^(rediss?|redis\+sentinel|redis\+cluster):\/\//, 'must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL').optional(),
+  // A hash tag ({...}) keeps each queue's keys in one slot of a Redis Cluster, as BullMQ requires there.
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*(\{[A-Za-z0-9_-]+\})?[A-Za-z0-9_-]*$/, 'letters, digits, - and _, with at most one hash tag {...}').min(1).optional(),
   SEED_FILE: z.string().optional(),
   TOKEN_TTL_SECONDS: positive.max(300).default(300),
   CLIENT_SECRETS_ENABLED: boolean.optional(),
@@ -67,6 +69,8 @@ export interface Config {
   readonly publicBaseUrl?: string;
   readonly dataDir: string;
   readonly databaseUrl?: string;
+  /** PostgreSQL connections this process may open at once (DATABASE_POOL_SIZE). */
+  readonly databasePoolSize: number;
   readonly redisUrl?: string;
   /** Unset: passerelle-{deployment id}, so deployments sharing a Redis never share queues. */
   readonly queuePrefix?: string;
@@ -118,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PASSERELLE_MODE === 'production' && !e.SEED_FILE && !e.DATABASE_URL) {
     problems.push('production mode needs participants: set DATABASE_URL to a registry database or SEED_FILE to a seed file');
   }
+  if (e.REDIS_URL?.startsWith('redis+cluster://') && !/\{[A-Za-z0-9_-]+\}/.test(e.QUEUE_PREFIX ?? '')) {
+    problems.push('a Redis Cluster (REDIS_URL redis+cluster://) needs QUEUE_PREFIX with a hash tag, e.g. {passerelle}, so that each queue\'s keys share a slot');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: e.PASSERELLE_MODE,
@@ -127,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     seedFile: e.SEED_FILE ? resolve(e.SEED_FILE) : undefined,

@@ -34,7 +34,9 @@ import { countEligibilityCache, countValidationFailure, gatewayMetrics } from '.
 import { defaultAdapters, type AdapterRegistry } from '../mappings/index.js';
 import { startWorkers, type WorkerHost } from '../workers/index.js';
 import { syncRegistry } from '../workers/registry-sync.js';
-import { CALLBACK_QUEUE, ELIGIBILITY_QUEUE, INSURER_POLL_QUEUE, REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
+import { CALLBACK_QUEUE, ELIGIBILITY_QUEUE, INSURER_EXCHANGE_QUEUE, INSURER_POLL_QUEUE, REGISTRY_SYNC_QUEUE } from '../workers/jobs.js';
+import { ExchangeRepository } from './exchanges/exchange-repository.js';
+import { ExchangeService } from './exchanges/exchange-service.js';
 import { EligibilityRepository } from './eligibility/eligibility-repository.js';
 import { EligibilityService } from './eligibility/eligibility-service.js';
 import { LiveEligibility } from './eligibility/live-eligibility.js';
@@ -93,9 +95,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const registry = new ParticipantRegistry(db);
     const clients = new ClientStore(db);
     const claims = new ClaimRepository(db);
-    const outbox = new OutboxDispatcher(db, queues, logger, async (messages) => {
-      await claims.markQueued(messages.filter((m) => m.jobName === 'deliver-claim').map((m) => m.payload.claimId!));
-    });
+    const outbox = new OutboxDispatcher(db, queues, logger);
     // Validation runs on the request path only: worker-only processes do not load the definitions.
     const conformance = config.role !== 'worker' ? await Conformance.load() : undefined;
     // Metrics are served by the API role: worker-only processes keep none.
@@ -129,11 +129,17 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
           return await adapter.cancelClaim({ claimId: claim.id, insurerId: insurer.id, settings: insurer.adapterSettings, bundle: claim.bundle, insurerReference: claim.insurerReference });
         } catch (err) {
           logger.warn({ claimId: claim.id, insurer: insurer.id, err: { message: (err as Error).message } }, 'cancellation not answered by the insurer');
-          throw gatewayError('insurer-unavailable', 'The insurer did not answer the cancellation; the claim stays as it was. Try again later');
+          throw gatewayError('insurer-unavailable', { en: 'The insurer did not answer the cancellation; the claim stays as it was. Try again later', fr: 'L\'assureur n\'a pas répondu à l\'annulation ; la demande reste telle quelle. Réessayez plus tard' });
         }
       },
       checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }),
       checkMapping: (accepted) => claimMappingIssues(accepted, adapters) });
+    const exchangeRepository = new ExchangeRepository(db);
+    const exchanges = new ExchangeService({
+      exchanges: exchangeRepository, claims, registry, outbox, logger,
+      validate: (resource, insurer, language) => conformance!.validate(resource, { expression: String(resource.resourceType), language, packs: packsFor(insurer) }),
+      pushesToInsurer: (insurer) => Boolean(adapters.get(insurer.adapter)?.sendExchange),
+    });
     const seed = { registry, clients, checkAdapter: (registration: InsurerRegistration) => adapters.check(registration) };
     if (config.seedFile) await applySeed(readSeedFile(config.seedFile, {}, config.mode === 'demo'), seed);
 
@@ -143,7 +149,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics: metrics! });
+      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, exchanges, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics: metrics! });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);
@@ -172,7 +178,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
         claims, service, registry, adapters, logger, redis, prefix, signingKeys, clients, concurrency: config.delivery.concurrency,
         outbox, relayIntervalMs: config.outboxRelayIntervalMs, timeoutMs: config.delivery.timeoutMs, backoffMs: config.delivery.backoffMs,
         db, queues, sweepAfterMs: config.deliverySweepAfterMs, circuit: config.circuit, watch: config.watch, retention: config.retention,
-        eligibility, eligibilityRequests,
+        eligibility, eligibilityRequests, exchanges: exchangeRepository,
       });
       steps.push(['workers', () => workers.close()]);
     }
@@ -191,6 +197,10 @@ function jobOptions(config: Config, queue: string) {
     return { attempts, backoff: { type: 'exponential' as const, delay: backoffMs }, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
   }
   if (queue === REGISTRY_SYNC_QUEUE || queue === INSURER_POLL_QUEUE) return { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
+  if (queue === INSURER_EXCHANGE_QUEUE) {
+    const { attempts, backoffMs } = config.delivery;
+    return { attempts, backoff: { type: 'exponential' as const, delay: backoffMs }, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
+  }
   const callbacks = queue === CALLBACK_QUEUE;
   const policy = callbacks ? config.callbacks : config.delivery;
   return {

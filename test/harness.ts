@@ -59,6 +59,8 @@ export interface TestGateway {
   token(clientId: string, secret?: string): Promise<string>;
   submit(bundle: unknown, clientId?: string, headers?: Record<string, string>): Promise<HttpAnswer>;
   get(path: string, clientId?: string): Promise<HttpAnswer>;
+  /** POSTs a JSON body (application/fhir+json) as this participant's client. */
+  post(path: string, body: unknown, clientId?: string, headers?: Record<string, string>): Promise<HttpAnswer>;
   waitForStatus(claimId: string, statuses: readonly ClaimStatus[], clientId?: string, timeoutMs?: number): Promise<Claim>;
   sandbox(path: string, init?: RequestInit): Promise<HttpAnswer>;
   stop(): Promise<void>;
@@ -121,6 +123,9 @@ export async function startTestGateway(options: { env?: NodeJS.ProcessEnv; embed
       body: typeof bundle === 'string' ? bundle : JSON.stringify(bundle),
     }, clientId),
     get: (path, clientId = 'demo-clinic') => request(path, { method: 'GET' }, clientId),
+    post: (path, body, clientId = 'demo-clinic', headers = {}) => request(path, {
+      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', ...headers }, body: JSON.stringify(body),
+    }, clientId),
     waitForStatus: async (claimId, statuses, clientId = 'demo-clinic', timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -145,6 +150,9 @@ export async function startTestGateway(options: { env?: NodeJS.ProcessEnv; embed
   };
   return gateway;
 }
+
+/** The gateway id of a claim from the Location of its 202. */
+export const claimIdOf = (answer: { headers: Headers }) => answer.headers.get('location')!.split('/Claim/')[1]!;
 
 /** The processing status the gateway reports on a Claim. */
 export function processingStatus(claim: Claim): ClaimStatus | undefined {

@@ -4,6 +4,24 @@
  */
 export type Operation = { summary: string; tag: string; auth?: 'bearer' | 'none'; scope?: string; body?: 'fhir' | 'form' | 'json'; query?: string[]; ok: string; errors?: number[] };
 
+/** What each exchange is (gateway/exchanges/): its POST, search by claim and read share one shape. */
+const EXCHANGES: Record<string, string> = {
+  CommunicationRequest: "An insurer's request for information about claims addressed to it (about = Claim/{id}), for their provider",
+  Communication: "A provider's message about its claims (about = Claim/{id}), usually answering an information request (basedOn = CommunicationRequest/{id}), with attachments; sent on to the insurer",
+  PaymentReconciliation: "An insurer's payment of claims addressed to it (detail.request = Claim/{id}), for their provider; the details add up to the payment",
+  PaymentNotice: "An insurer's notice of a payment (payment = PaymentReconciliation/{id}, request = Claim/{id}), for the provider",
+};
+
+function exchangeRoutes(): Record<string, Record<string, Operation>> {
+  return Object.fromEntries(Object.entries(EXCHANGES).flatMap(([type, summary]) => [
+    [`/fhir/${type}`, {
+      get: { summary: `The ${type} resources about a claim the caller is a party to: ?claim=Claim/{id}`, tag: 'Lifecycle', scope: `system/${type}.read`, query: ['claim'], ok: '200', errors: [400, 401, 403] },
+      post: { summary: `${summary}. 201 with the stored resource (200 when the same resource was sent before). Honours Idempotency-Key`, tag: 'Lifecycle', scope: `system/${type}.write`, body: 'fhir', ok: '201', errors: [401, 403, 413, 415, 422] },
+    }],
+    [`/fhir/${type}/{id}`, { get: { summary: `A ${type} the caller sent or received`, tag: 'Lifecycle', scope: `system/${type}.read`, ok: '200', errors: [401, 403, 404, 410] } }],
+  ]));
+}
+
 const FHIR = 'application/fhir+json';
 const ops: Record<string, Record<string, Operation>> = {
   '/healthz': { get: { summary: 'The process is alive', tag: 'Operations', auth: 'none', ok: '200' } },
@@ -19,8 +37,10 @@ const ops: Record<string, Record<string, Operation>> = {
     get: { summary: 'The responses of a claim: ?request=Claim/{id}', tag: 'Claims', scope: 'system/ClaimResponse.read', query: ['request'], ok: '200', errors: [400, 401] },
     post: { summary: "An insurer's answer to a claim addressed to it (signed with Passerelle-JWS when it registered keys). Honours Idempotency-Key", tag: 'Claims', scope: 'system/ClaimResponse.write', body: 'fhir', ok: '201', errors: [401, 404, 422] },
   },
-  '/fhir/$poll': { get: { summary: "Endpoint-wide polling for providers that cannot receive callbacks: the answers waiting for the caller (its claims' ClaimResponses after the first queued one), oldest first, at most _count (default 50, up to 500); total says how many wait. They come again until acknowledged", tag: 'Claims', scope: 'system/ClaimResponse.read', query: ['_count'], ok: '200', errors: [400, 401, 403] } },
-  '/fhir/$poll-ack': { post: { summary: 'Acknowledges polled answers: a Parameters resource with a parameter "message" (valueReference ClaimResponse/{id}) per answer; 200 with how many were waiting. Answers of other providers are ignored', tag: 'Claims', scope: 'system/ClaimResponse.read', body: 'fhir', ok: '200', errors: [400, 401, 403, 415, 422] } },
+  '/fhir/$poll': { get: { summary: "Endpoint-wide polling for participants that cannot receive pushes: the messages waiting for the caller, oldest first, at most _count (default 50, up to 500); total says how many wait. A provider gets its claims' ClaimResponses (after the first queued one), the final answers of its eligibility requests answered queued, information requests and payments; an insurer the providers' Communications. Each kind only with its read scope. They come again until acknowledged", tag: 'Claims', scope: 'any participant', query: ['_count'], ok: '200', errors: [400, 401, 403] } },
+  '/fhir/$poll-ack': { post: { summary: 'Acknowledges polled messages: a Parameters resource with a parameter "message" (valueReference ClaimResponse/{id}, CommunicationRequest/{id}, PaymentNotice/{id}, ...) per message; 200 with how many were waiting. Messages of other participants are ignored', tag: 'Claims', scope: 'any participant', body: 'fhir', ok: '200', errors: [400, 401, 403, 415, 422] } },
+  ...exchangeRoutes(),
+  '/fhir/$process-message': { post: { summary: "FHIR messaging: a Bundle of type message (MessageHeader first: eventCoding from the gateway's event table or NPHIES's, focus the resource of the interaction) runs the same interaction as its REST call, with its scope. 200 with the response message (MessageHeader.response.identifier = the request's header id; code ok, or fatal-error / transient-error with an OperationOutcome). Processed once per Bundle.id", tag: 'Lifecycle', scope: 'the event\'s', body: 'fhir', ok: '200', errors: [401, 403, 409, 413, 415, 422] } },
   '/fhir/Task': { post: { summary: "A provider's Task about one of its claims (financial task codes, focus Claim/{id}): status (the claim's processing status as businessStatus and its latest ClaimResponse as output; the insurer is asked first when the claim waits for its answer) or cancel (409 when too late or the insurer takes no cancellations). 200 with the Task completed; other codes refused (422 task-unsupported)", tag: 'Claims', scope: 'system/Task.write', body: 'fhir', ok: '200', errors: [400, 401, 403, 404, 409, 413, 415, 422, 503] } },
   '/fhir/ClaimResponse/{id}': { get: { summary: 'One ClaimResponse', tag: 'Claims', scope: 'system/ClaimResponse.read', ok: '200', errors: [401, 404, 410] } },
   '/fhir/CoverageEligibilityRequest/$submit': { post: { summary: "Is a member covered, and for what? A CoverageEligibilityRequest (alone or first in a collection Bundle with its Patient and Coverage); 200 with a CoverageEligibilityResponse from the insurer's synced registry or live API, 202 with a queued one when the insurer is slower than the budget (the answer follows by pull and push), 503 when the insurer is unavailable. Honours Idempotency-Key", tag: 'Eligibility', scope: 'system/CoverageEligibilityRequest.write', body: 'fhir', ok: '200', errors: [400, 401, 403, 409, 413, 415, 422, 429, 503] } },
@@ -40,7 +60,14 @@ const ops: Record<string, Record<string, Operation>> = {
   '/admin/dead-letters': { get: { summary: 'Dead letters, most recent first', tag: 'Operator', scope: 'admin', query: ['insurer', '_count', '_offset'], ok: '200' } },
   '/admin/dead-letters/replay': { post: { summary: 'Replay dead letters in bulk: {"claims": [...]} or {"all": true, "insurer"?}', tag: 'Operator', scope: 'admin', body: 'json', ok: '200' } },
   '/admin/stuck-claims': { get: { summary: "Claims without an insurer answer past their insurer's deadline", tag: 'Operator', scope: 'admin', query: ['insurer', '_count', '_offset'], ok: '200' } },
-  '/admin/claims/{id}': { get: { summary: 'A claim with its timeline and responses', tag: 'Operator', scope: 'admin', ok: '200', errors: [404] } },
+  '/admin/claims/{id}': { get: { summary: 'A claim with its timeline, validation issues and responses; the request and response bundles (patient data) only with the admin:phi scope', tag: 'Operator', scope: 'admin', ok: '200', errors: [404] } },
+  '/admin/transactions': { get: { summary: 'The transaction log: claims and eligibility requests, newest first, filtered by kind (claim, eligibility), provider, insurer, status, since/until (date or instant) and identifier (id or business identifier)', tag: 'Operator', scope: 'admin', query: ['kind', 'provider', 'insurer', 'status', 'since', 'until', 'identifier', '_count', '_offset'], ok: '200', errors: [400] } },
+  '/admin/insurer-health': { get: { summary: "Each insurer's health: delivery queue depth (waiting, active, failed, delayed), answer latency p50/p99 and error rate over the last 15 minutes, dead letters, stuck claims, circuit state", tag: 'Operator', scope: 'admin', ok: '200' } },
+  '/console/session': {
+    get: { summary: 'The operator console session of this browser (cookie), or {"authenticated": false} and whether client secrets are enabled', tag: 'Operator', auth: 'none', ok: '200' },
+    post: { summary: 'Console login: {"clientId", "secret"} of an operator client with the admin scope (where client secrets are enabled); sets the HttpOnly session cookie. Needs the X-Passerelle-CSRF header; rate-limited per address', tag: 'Operator', auth: 'none', body: 'json', ok: '200', errors: [400, 401, 403, 415, 429] },
+    delete: { summary: 'Console logout: clears the session cookie. Needs the X-Passerelle-CSRF header', tag: 'Operator', auth: 'none', ok: '204', errors: [403] },
+  },
   '/admin/claims/{id}/replay': { post: { summary: 'Replay one dead letter (same insurer idempotency key)', tag: 'Operator', scope: 'admin', ok: '200', errors: [404, 409] } },
   '/admin/registries': { get: { summary: "Insurers' registries: mode, policy, coverages by status, last imports, incremental sync, circuit", tag: 'Registry', scope: 'admin', ok: '200' } },
   '/admin/registries/{id}': { get: { summary: "One insurer's registry", tag: 'Registry', scope: 'admin', ok: '200', errors: [404] } },

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { problemsOf, seedSchema, type Seed } from './participant-schema.js';
 import type { ClientRegistration, ClientStore } from '../auth/clients.js';
-import { SCOPES_BY_KIND } from '../auth/tokens.js';
+import { defaultScopes } from '../auth/tokens.js';
 import type { ParticipantRegistry } from './registry.js';
 import type { InsurerRegistration } from '../../mappings/index.js';
 
@@ -35,7 +35,7 @@ export async function applySeed(seed: Seed, deps: { registry: ParticipantRegistr
     if (participant.kind === 'insurer') deps.checkAdapter(participant);
     await deps.registry.upsert(participant);
     for (const client of clients) {
-      await deps.clients.register({ ...client, jwks: client.jwks as ClientRegistration['jwks'], participantId: participant.id, scopes: client.scopes ?? SCOPES_BY_KIND[participant.kind] });
+      await deps.clients.register({ ...client, jwks: client.jwks as ClientRegistration['jwks'], participantId: participant.id, scopes: client.scopes ?? defaultScopes(participant.kind) });
     }
   }
 }

@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   app.use(conformanceRouter({ conformance: deps.conformance, publicBaseUrl: deps.config.publicBaseUrl }));
   // Operator console: its session cookie is accepted on /admin only (never on the FHIR API).
-  const sessions = new ConsoleSessions((ttl) => TokenService.open(deps.db, ttl), deps.config.publicBaseUrl?.startsWith('https:') ?? false);
+  const sessions = new ConsoleSessions((ttl) => TokenService.open(deps.db, ttl), deps.db, deps.config.publicBaseUrl?.startsWith('https:') ?? false);
   app.use(consoleRouter({
     sessions, clients: deps.clients, registry: deps.registry, clientSecretsEnabled: deps.config.clientSecretsEnabled,
     limitLogins: (address) => deps.limits.consume(`console-login:${address}`, deps.config.limits.tokenRequestsPerMinute),

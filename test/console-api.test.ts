@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { Response } from 'express';
+import { TokenService } from '../gateway/auth/tokens.js';
+import { ConsoleSessions } from '../gateway/console/session.js';
 import { claimBundle, eventually, startTestGateway, type TestGateway } from './harness.js';
 
 let gw: TestGateway;
@@ -125,6 +128,34 @@ describe('cookie requests', () => {
     const out = await withCookie(cookie, '/console/session', { method: 'DELETE', headers: CSRF });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/^passerelle-console=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/);
+  });
+
+  it('ends the session on the server at logout: a copy of its cookie, or of a renewed one, no longer works', async () => {
+    const cookie = await session('demo-operator', 'demo-operator-secret');
+    const other = await session('demo-operator', 'demo-operator-secret'); // another browser of the same operator
+    // A renewal of the same session (a session's token is renewed on use once a minute old): an ended
+    // session is refused whichever of its tokens is shown. The renewal is signed here, with the gateway's key.
+    const sessions = new ConsoleSessions((ttl) => TokenService.open(gw.passerelle.db, ttl), gw.passerelle.db, false);
+    const verified = (await sessions.verify(cookie.split('=')[1]!))!;
+    expect(verified).toBeDefined();
+    let renewedToken = '';
+    await sessions.start({ append: (_: string, value: string) => { renewedToken = value.split(';')[0]!.split('=')[1]!; } } as unknown as Response, verified.caller, verified.id);
+    const renewed = `${cookie.split('=')[0]}=${renewedToken}`;
+    expect((await withCookie(renewed, '/admin/dead-letters')).status).toBe(200);
+
+    expect((await withCookie(cookie, '/console/session', { method: 'DELETE', headers: CSRF })).status).toBe(204);
+    for (const copy of [cookie, renewed]) {
+      const refused = await withCookie(copy, '/admin/dead-letters');
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { issue: Array<{ details: { coding: Array<{ code: string }> } }> }).issue[0]!.details.coding[0]!.code).toBe('unauthenticated');
+      expect(await (await withCookie(copy, '/console/session')).json()).toMatchObject({ authenticated: false });
+    }
+    expect((await withCookie(other, '/admin/dead-letters')).status).toBe(200); // the other session goes on
+    await eventually(async () => {
+      const { rows } = await gw.passerelle.db.query<{ subtype: string; agent: string | null }>(
+        `select resource::jsonb -> 'subtype' -> 0 ->> 'display' as subtype, agent from audit_events where kind = 'authentication' and resource::jsonb ->> 'outcomeDesc' like 'DELETE /console/session%'`);
+      expect(rows).toEqual(expect.arrayContaining([{ subtype: 'Logout', agent: 'demo-operator' }]));
+    });
   });
 });
 

@@ -50,25 +50,26 @@ const source: AuditEvent['source'] = {
   type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
 };
 
-/** A login: a token request, or an operator console login (gateway/console/router.ts). */
-export function isLogin(facts: Pick<AccessFacts, 'method' | 'path'>): boolean {
-  return facts.path === '/auth/token' || (facts.path === '/console/session' && facts.method === 'POST');
+/** A login (a token request, or an operator console login: gateway/console/router.ts) or a console logout. */
+export function authentication(facts: Pick<AccessFacts, 'method' | 'path'>): 'login' | 'logout' | undefined {
+  if (facts.path === '/auth/token' || (facts.path === '/console/session' && facts.method === 'POST')) return 'login';
+  return facts.path === '/console/session' && facts.method === 'DELETE' ? 'logout' : undefined;
 }
 
-/** An access to the API (BALP RESTful pattern) or a login (authentication). */
+/** An access to the API (BALP RESTful pattern), or a login or logout (authentication). */
 export function accessEvent(facts: AccessFacts, now = new Date()): AuditEvent & { id: string } {
-  const authentication = isLogin(facts);
+  const kind = authentication(facts);
   const { code, action } = interaction(facts.method, facts.path, facts.entity);
   return {
     resourceType: 'AuditEvent',
     id: randomUUID(),
-    type: authentication
+    type: kind
       ? { system: DCM, code: '110114', display: 'User Authentication' }
       : { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
-    subtype: authentication
-      ? [{ system: DCM, code: '110122', display: 'Login' }]
-      : [{ system: 'http://hl7.org/fhir/restful-interaction', code }],
-    action: authentication ? 'E' : action,
+    subtype: kind === 'login' ? [{ system: DCM, code: '110122', display: 'Login' }]
+      : kind === 'logout' ? [{ system: DCM, code: '110123', display: 'Logout' }]
+        : [{ system: 'http://hl7.org/fhir/restful-interaction', code }],
+    action: kind ? 'E' : action,
     recorded: now.toISOString(),
     outcome: outcomeOf(facts.status),
     outcomeDesc: `${facts.method} ${facts.path} answered ${facts.status}`,

@@ -8,7 +8,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Database, Queryable } from '../store/database.js';
 import type { Logger } from '../logger.js';
-import { accessEvent, isLogin, outcomeOf, stateEvent, type AccessFacts } from './audit-events.js';
+import { accessEvent, authentication, outcomeOf, stateEvent, type AccessFacts } from './audit-events.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -53,7 +53,7 @@ export class AuditLog {
          array_remove(array[$3::text] || coalesce((select array[c.provider_id, c.insurer_id] from claims c
            where c.id = coalesce($6::uuid, (select claim_id from claim_responses where id = $7::uuid))), '{}'::text[]), null),
          $8::json)`,
-      [event.id, isLogin(facts) ? 'authentication' : 'access', facts.participantId ?? null, facts.entity ?? null,
+      [event.id, authentication(facts) ? 'authentication' : 'access', facts.participantId ?? null, facts.entity ?? null,
         outcomeOf(facts.status), claimId, responseId, JSON.stringify(event)]);
   }
 

@@ -63,9 +63,9 @@ export class TokenService {
     return new TokenService(imported, ttlSeconds);
   }
 
-  /** A signed access token for this caller. */
-  issue(caller: Caller): Promise<string> {
-    return new SignJWT({ ptp: caller.participantId, knd: caller.kind, scope: [...caller.scopes].join(' ') })
+  /** A signed access token for this caller; a console session's tokens also carry its id (sid). */
+  issue(caller: Caller, sessionId?: string): Promise<string> {
+    return new SignJWT({ ptp: caller.participantId, knd: caller.kind, scope: [...caller.scopes].join(' '), ...(sessionId ? { sid: sessionId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)

@@ -98,8 +98,15 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     res.json(sessionView(session));
   });
 
-  router.delete('/console/session', (req: Request, res: Response) => {
+  router.delete('/console/session', async (req: Request, res: Response) => {
     requireCsrf(req);
+    const token = sessions.token(req);
+    const session = token ? await sessions.verify(token) : undefined;
+    if (session) {
+      res.locals.authenticatedParticipant = session.caller.participantId; // for the audit event of this logout
+      res.locals.authenticatedClient = session.caller.clientId;
+      await sessions.end(session);
+    }
     sessions.clear(res);
     res.status(204).end();
   });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { TokenService } from '../gateway/auth/tokens.js';
 import { ConsoleSessions } from '../gateway/console/session.js';
@@ -228,6 +229,25 @@ describe('transaction log and insurer health', () => {
     expect(asked.status).toBe(200);
     const res = await gw.get(`/admin/transactions?kind=eligibility&identifier=${identifier}`, 'demo-operator');
     expect(res.body).toMatchObject({ total: 1, transactions: [{ kind: 'eligibility', identifier, provider: 'demo-clinic', insurer: 'demo-insurer', status: 'complete', attempts: null }] });
+
+    // Its detail: the facts for every operator, the request and answers (patient data) only with admin:phi.
+    const id = (res.body.transactions as Array<{ id: string }>)[0]!.id;
+    const hidden = await gw.get(`/admin/eligibility-requests/${id}`, 'ops-no-phi');
+    expect(hidden.status).toBe(200);
+    expect(hidden.body).toMatchObject({
+      id, kind: 'eligibility', provider: 'demo-clinic', insurer: 'demo-insurer', mode: 'live', status: 'complete', identifier,
+      answeredAt: expect.any(String), answerMs: null, phi: false, request: null,
+      responses: [{ outcome: 'complete', errors: [], resource: null }],
+    });
+    expect(JSON.stringify(hidden.body)).not.toMatch(/Patient|birthDate|member/i);
+    const shown = await withCookie(await session('ops-phi'), `/admin/eligibility-requests/${id}`);
+    const body = (await shown.json()) as { phi: boolean; request: { resourceType: string }; responses: Array<{ resource: { resourceType: string } | null }> };
+    expect(body.phi).toBe(true);
+    expect(body.request.resourceType).toBe('Bundle');
+    expect(body.responses.map((r) => r.resource?.resourceType)).toEqual(['CoverageEligibilityResponse']);
+
+    expect((await gw.get(`/admin/eligibility-requests/${randomUUID()}`, 'demo-operator')).status).toBe(404);
+    expect((await gw.get(`/admin/eligibility-requests/${id}`, 'demo-clinic')).status).toBe(403);
   });
 
   it("reports each insurer's queue depth, latency, error rate and circuit", async () => {

@@ -2,12 +2,12 @@
  * The operator console end to end in a real browser: Debian's chromium driven by playwright-core
  * against a gateway on real Redis and PostgreSQL with the sandbox insurers. Clicks through login (a
  * wrong secret refused), the transaction log with a filter, a claim's detail (bundles only with the PHI
- * scope), a dead letter replayed from its button, insurer health, participants, the language switch, the
+ * scope), an eligibility request's detail, a dead letter replayed from its button, insurer health, participants, the language switch, the
  * queue dashboard behind the login, and logout; takes a screenshot at each step into
  * test-results/console/. Without chromium this test fails: it never skips.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { claimBundle, startTestGateway, type TestGateway } from './harness.js';
@@ -40,6 +40,13 @@ beforeAll(async () => {
     });
   }
   answeredClaim = await submitted('demo-insurer', 'BROWSER-ANSWERED');
+  const today = new Date().toISOString().slice(0, 10);
+  const eligibility = JSON.parse(readFileSync(new URL('./fixtures/eligibility-request-covered-member.json', import.meta.url), 'utf8').replaceAll('TODAY', today)) as { entry: Array<{ resource: Record<string, unknown> }> };
+  eligibility.entry[0]!.resource.identifier = [{ system: 'urn:test:eligibility', value: 'BROWSER-ELIGIBILITY' }];
+  const asked = await fetch(`${gw.url}/fhir/CoverageEligibilityRequest/$submit`, {
+    method: 'POST', headers: { Authorization: `Bearer ${await gw.token('demo-clinic')}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(eligibility),
+  });
+  if (asked.status !== 200) throw new Error(`eligibility request answered ${asked.status}`);
   await submitted('demo-mutuelle', 'BROWSER-MUTUELLE');
   await gw.sandbox('/_control/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ insurer: 'demo-insurer', status: 500, count: 2 }) });
   deadClaim = await submitted('demo-insurer', 'BROWSER-DEAD');
@@ -123,6 +130,19 @@ describe('operator console in chromium', () => {
     await bundle.waitFor();
     expect(await bundle.textContent()).toContain('"resourceType": "Bundle"');
     await shot(page, '06-claim-with-phi');
+
+    // An eligibility request, from the log filtered on its kind: its facts, and the request itself.
+    await page.getByRole('link', { name: 'Transactions' }).click();
+    await page.getByLabel('Type').selectOption('eligibility');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('table', { name: 'Transactions' }).getByRole('link', { name: 'BROWSER-ELIGIBILITY' }).click();
+    await page.getByRole('heading', { name: /Eligibility request BROWSER-ELIGIBILITY/ }).waitFor();
+    await page.getByText('the insurer, live').waitFor();
+    const request = page.getByLabel('Request bundle');
+    await request.waitFor();
+    expect(await request.textContent()).toContain('"resourceType": "CoverageEligibilityRequest"');
+    expect(await page.getByLabel('Response', { exact: true }).textContent()).toContain('"resourceType": "CoverageEligibilityResponse"');
+    await shot(page, '06b-eligibility-with-phi');
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);

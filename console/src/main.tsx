@@ -13,6 +13,7 @@ import { useSignal } from './signal.js';
 import { Login } from './views/login.js';
 import { Transactions } from './views/transactions.js';
 import { ClaimView } from './views/claim.js';
+import { EligibilityView } from './views/eligibility.js';
 import { DeadLetters } from './views/dead-letters.js';
 import { InsurerHealth } from './views/health.js';
 import { Participants, ParticipantView } from './views/participants.js';
@@ -31,6 +32,7 @@ function Page({ hash }: { hash: string }) {
   const [, section, id] = hash.replace(/^#\/?/, '/').split('/').map(decodeURIComponent);
   switch (section) {
     case 'claims': return id ? <ClaimView id={id} /> : <Transactions />;
+    case 'eligibility': return id ? <EligibilityView id={id} /> : <Transactions />;
     case 'dead-letters': return <DeadLetters />;
     case 'health': return <InsurerHealth />;
     case 'participants': return id ? <ParticipantView id={id} /> : <Participants />;

@@ -4,10 +4,12 @@
  * the database, circuit state). The console polls these every few seconds.
  */
 import express from 'express';
-import { ADMIN_SCOPE } from '../auth/tokens.js';
+import type { Bundle, CoverageEligibilityRequest } from '@medplum/fhirtypes';
+import { ADMIN_SCOPE, PHI_SCOPE } from '../auth/tokens.js';
+import { EligibilityRepository } from '../eligibility/eligibility-repository.js';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
-import { gatewayError } from '../fhir/outcomes.js';
+import { gatewayError, notFound } from '../fhir/outcomes.js';
 import type { Database } from '../store/database.js';
 import type { QueueRegistry } from '../queue/queues.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
@@ -65,6 +67,39 @@ export function monitoringRouter(deps: MonitoringDeps): express.Router {
       until: until && until.length === 10 ? `${until}T23:59:59.999Z` : until, ...page,
     });
     return { status: 200, resource: { total, ...page, transactions } };
+  }));
+
+  // One eligibility request: what it asked of whom, how it was answered and when. The request and its
+  // answers (member and coverage details) only for operators holding the PHI scope, as for claims.
+  const eligibility = new EligibilityRepository(deps.db);
+  router.get('/admin/eligibility-requests/:id', route(async (req) => {
+    const record = await eligibility.get(req.params.id!);
+    if (!record) throw notFound('CoverageEligibilityRequest', req.params.id!);
+    const phi = req.caller.scopes.has(PHI_SCOPE);
+    // Stored as sent: a Bundle holding the CoverageEligibilityRequest, or the request alone.
+    const stored = record.request as Bundle | CoverageEligibilityRequest;
+    const request = stored.resourceType === 'CoverageEligibilityRequest' ? stored
+      : stored.entry?.map((e) => e.resource).find((r): r is CoverageEligibilityRequest => r?.resourceType === 'CoverageEligibilityRequest');
+    const answers = [record.queuedResponse, record.response].filter((r) => r !== undefined);
+    return {
+      status: 200,
+      resource: {
+        id: record.id, kind: 'eligibility', provider: record.providerId, insurer: record.insurerId, mode: record.mode, status: record.status,
+        identifier: request?.identifier?.[0]?.value ?? null,
+        purpose: request?.purpose ?? [],
+        createdAt: record.createdAt.toISOString(), answeredAt: record.answeredAt?.toISOString() ?? null,
+        // How long a request first answered `queued` waited for its final answer (one answered at once is stored answered).
+        answerMs: record.queuedResponse && record.answeredAt ? record.answeredAt.getTime() - record.createdAt.getTime() : null,
+        phi,
+        responses: answers.map((r) => ({
+          id: r.id, outcome: r.outcome ?? null, created: r.created ?? null,
+          // Error codes name what went wrong (member unknown, coverage lapsed...), never who.
+          errors: (r.error ?? []).map((e) => e.code.coding?.[0]?.code ?? e.code.text ?? null).filter((c) => c !== null),
+          resource: phi ? r : null,
+        })),
+        request: phi ? record.request : null,
+      },
+    };
   }));
 
   router.get('/admin/insurer-health', route(async () => {

@@ -41,7 +41,7 @@ export function Transactions() {
           <Table label={t('navTransactions')} headings={['created', 'kind', 'identifier', 'provider', 'insurer', 'status', 'attempts', 'lastError']}
             rows={page.transactions.map((x) => [
               dateTime(x.createdAt), x.kind === 'claim' ? t('kindClaim') : t('kindEligibility'),
-              x.kind === 'claim' ? <a href={`#/claims/${x.id}`}>{x.identifier ?? x.id}</a> : (x.identifier ?? x.id),
+              <a href={`#/${x.kind === 'claim' ? 'claims' : 'eligibility'}/${x.id}`}>{x.identifier ?? x.id}</a>,
               x.provider, x.insurer, <Status value={x.status} />, x.attempts ?? '', x.lastError ?? '',
             ])} />
           <Pager total={page.total} count={PAGE_SIZE} offset={offset} onOffset={setOffset} />

@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { RedisConnection } from './queue/redis.js';
 import type { Logger } from './logger.js';
 import type { Config } from './config.js';
-import type { Database } from './store/database.js';
+import type { Database, Queryable } from './store/database.js';
 import { tokenRouter } from './auth/router.js';
 import { ClientKeySets } from './auth/client-assertion.js';
 import { REPLY_JWS_HEADER, verifyReplySignature } from './auth/reply-signature.js';
@@ -57,6 +57,8 @@ export interface AppDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly db: Database;
+  /** The read replica (DATABASE_READ_URL) for reads that tolerate its lag, or db. */
+  readonly reads: Queryable;
   readonly redis: () => RedisConnection;
   readonly registry: ParticipantRegistry;
   readonly clients: ClientStore;
@@ -96,7 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ db: deps.db, redis: deps.redis }));
   app.use(metricsRouter(metrics));
   app.use(jwksRouter(deps.signingKeys, deps.encryptionKey));
-  app.use(apiDocsRouter(deps.config.publicBaseUrl));
+  app.use(apiDocsRouter(deps.config.publicBaseUrl, deps.config.defaultLanguage));
   const audit = new AuditLog(deps.db, deps.logger);
   const auditMiddleware = audit.middleware();
   app.use(['/fhir', '/admin', '/auth/token'], auditMiddleware);
@@ -106,7 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...deps, keySets, clientSecretsEnabled: deps.config.clientSecretsEnabled, publicBaseUrl: deps.config.publicBaseUrl,
     limitTokenRequests: (address) => deps.limits.consume(`token:${address}`, deps.config.limits.tokenRequestsPerMinute),
   }));
-  app.use(conformanceRouter({ conformance: deps.conformance, publicBaseUrl: deps.config.publicBaseUrl }));
+  app.use(conformanceRouter({ conformance: deps.conformance, publicBaseUrl: deps.config.publicBaseUrl, defaultLanguage: deps.config.defaultLanguage }));
   // Operator console: its session cookie is accepted on /admin only (never on the FHIR API).
   const sessions = new ConsoleSessions((ttl) => TokenService.open(deps.db, ttl), deps.db, deps.config.publicBaseUrl?.startsWith('https:') ?? false);
   app.use(consoleRouter({
@@ -138,11 +140,11 @@ export function createApp(deps: AppDeps): express.Express {
   }, body));
   app.use(registryAdminRouter({
     registry: deps.registry, members: deps.members, live: deps.liveEligibility, syncQueue: () => deps.queues.get(REGISTRY_SYNC_QUEUE),
-    idempotency, publicBaseUrl: deps.config.publicBaseUrl,
+    idempotency, publicBaseUrl: deps.config.publicBaseUrl, defaultLanguage: deps.config.defaultLanguage,
   }));
   app.use(auditRouter({ audit, idempotency, publicBaseUrl: deps.config.publicBaseUrl }));
   app.use(monitoringRouter({
-    db: deps.db, queues: deps.queues, registry: deps.registry, idempotency, publicBaseUrl: deps.config.publicBaseUrl,
+    db: deps.db, reads: deps.reads, queues: deps.queues, registry: deps.registry, idempotency, publicBaseUrl: deps.config.publicBaseUrl,
     eligibilityCircuit: (insurerId) => deps.liveEligibility.circuitState(insurerId),
   }));
   app.use(operationsRouter({ service: deps.claims, claims: deps.claimRepository, idempotency, publicBaseUrl: deps.config.publicBaseUrl }, body));

@@ -18,6 +18,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: positive.max(1000).default(10),
+  // A read replica (hot standby) of DATABASE_URL for the operators' heavy reads (transaction log, insurer health, metrics).
+  DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^(rediss?|redis\+sentinel|redis\+cluster):\/\//, 'must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL').optional(),
   // A hash tag ({...}) keeps each queue's keys in one slot of a Redis Cluster, as BullMQ requires there.
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*(\{[A-Za-z0-9_-]+\})?[A-Za-z0-9_-]*$/, 'letters, digits, - and _, with at most one hash tag {...}').min(1).optional(),
@@ -69,8 +71,10 @@ export interface Config {
   readonly publicBaseUrl?: string;
   readonly dataDir: string;
   readonly databaseUrl?: string;
-  /** PostgreSQL connections this process may open at once (DATABASE_POOL_SIZE). */
+  /** PostgreSQL connections this process may open at once (DATABASE_POOL_SIZE), to the primary and to the replica each. */
   readonly databasePoolSize: number;
+  /** A read replica for the reads that tolerate its lag (DATABASE_READ_URL); unset: everything reads the primary. */
+  readonly databaseReadUrl?: string;
   readonly redisUrl?: string;
   /** Unset: passerelle-{deployment id}, so deployments sharing a Redis never share queues. */
   readonly queuePrefix?: string;
@@ -119,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PASSERELLE_ROLE !== 'all' && !e.DATABASE_URL) {
     problems.push(`PASSERELLE_ROLE=${e.PASSERELLE_ROLE} needs DATABASE_URL: the embedded database serves one process only`);
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    problems.push('DATABASE_READ_URL names a replica of DATABASE_URL: set DATABASE_URL too (the embedded database has no replicas)');
+  }
   if (e.PASSERELLE_MODE === 'production' && !e.SEED_FILE && !e.DATABASE_URL) {
     problems.push('production mode needs participants: set DATABASE_URL to a registry database or SEED_FILE to a seed file');
   }
@@ -135,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseReadUrl: e.DATABASE_READ_URL,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     seedFile: e.SEED_FILE ? resolve(e.SEED_FILE) : undefined,

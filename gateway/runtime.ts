@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { openDatabase, type Database } from './store/database.js';
+import { openDatabase, openReadReplica, type Database, type Queryable } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { deploymentSetting } from './store/settings.js';
 import { openRedis, type RedisHandle } from './queue/redis.js';
@@ -84,6 +84,15 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     steps.push(['database', () => db.close()]);
     const applied = await migrate(db);
     logger.info({ store: db.kind, applied }, 'database ready');
+    let reads: Queryable = db;
+    if (config.databaseReadUrl) {
+      const replica = openReadReplica(config.databaseReadUrl, config.databasePoolSize, db, {
+        unavailable: (err) => logger.warn({ err: { message: err.message } }, 'the read replica (DATABASE_READ_URL) does not answer: its reads go to the primary'),
+        recovered: () => logger.info('the read replica (DATABASE_READ_URL) answers again'),
+      });
+      steps.push(['read replica', () => replica.close()]);
+      reads = replica;
+    }
     const redis = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger });
     steps.push(['redis', () => redis.close()]);
     const prefix = config.queuePrefix ?? `passerelle-${await deploymentSetting(db, 'deployment-id', () => randomBytes(4).toString('hex'))}`;
@@ -99,7 +108,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     // Validation runs on the request path only: worker-only processes do not load the definitions.
     const conformance = config.role !== 'worker' ? await Conformance.load() : undefined;
     // Metrics are served by the API role: worker-only processes keep none.
-    const metrics = config.role !== 'worker' ? gatewayMetrics({ db, queues, registry }) : undefined;
+    const metrics = config.role !== 'worker' ? gatewayMetrics({ db: reads, queues, registry }) : undefined;
     const validators: ResourceValidator[] = conformance && metrics ? countingFailures([conformanceValidator(conformance)], (rule) => countValidationFailure(metrics, rule))
       : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
     const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
@@ -149,7 +158,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     if (config.role !== 'worker') {
       const tokens = await TokenService.open(db, config.tokenTtlSeconds);
       const probe = redis.producerConnection();
-      const app = createApp({ config, logger, db, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, exchanges, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics: metrics! });
+      const app = createApp({ config, logger, db, reads, redis: () => probe, registry, clients, tokens, signingKeys, encryptionKey, claims: service, claimRepository: claims, exchanges, conformance: conformance!, queues, adapters, limits, eligibility, liveEligibility: live, members, metrics: metrics! });
       httpApp = app;
       const server = await listen(app, config.port, config.host);
       steps.push(['http', () => stopServer(server)]);

@@ -6,7 +6,7 @@
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../store/database.js';
+import type { Queryable } from '../store/database.js';
 import type { QueueRegistry } from '../queue/queues.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
 import { CALLBACK_QUEUE, deliveryQueueName } from '../../workers/jobs.js';
@@ -16,7 +16,8 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 const RECENT_JOBS = 100;
 
 export interface MetricsDeps {
-  readonly db: Database;
+  /** The primary, or its read replica (DATABASE_READ_URL): counts may lag by the replica's delay. */
+  readonly db: Queryable;
   readonly queues: QueueRegistry;
   readonly registry: ParticipantRegistry;
 }

@@ -10,7 +10,7 @@ import { EligibilityRepository } from '../eligibility/eligibility-repository.js'
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, notFound } from '../fhir/outcomes.js';
-import type { Database } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
 import type { QueueRegistry } from '../queue/queues.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
 import { deliveryQueueName } from '../../workers/jobs.js';
@@ -19,6 +19,8 @@ import { TransactionLog, type TransactionKind } from './transaction-log.js';
 
 export interface MonitoringDeps {
   readonly db: Database;
+  /** Where the transaction log and the insurer statistics are read: a read replica (DATABASE_READ_URL), or db. */
+  readonly reads: Queryable;
   readonly queues: QueueRegistry;
   readonly registry: ParticipantRegistry;
   readonly idempotency: IdempotencyStore;
@@ -52,7 +54,7 @@ function instant(query: Readonly<Record<string, unknown>>, name: string): string
 /** The monitoring router (mounted after authentication). */
 export function monitoringRouter(deps: MonitoringDeps): express.Router {
   const router = express.Router();
-  const log = new TransactionLog(deps.db);
+  const log = new TransactionLog(deps.reads);
   const route = (handler: (req: FhirRequest) => Promise<FhirAnswer>) => fhirRoute(handler, { scope: ADMIN_SCOPE, json: true }, deps);
 
   router.get('/admin/transactions', route(async (req) => {

@@ -3,7 +3,7 @@
  * requests in one list, newest first) and each insurer's recent answer latency and error rate. Ids,
  * routing and statuses only: never patient data.
  */
-import type { Database } from '../store/database.js';
+import type { Queryable } from '../store/database.js';
 
 export type TransactionKind = 'claim' | 'eligibility';
 
@@ -63,7 +63,8 @@ export interface InsurerTraffic {
 
 /** Reads the log and the traffic figures. */
 export class TransactionLog {
-  constructor(private readonly db: Database) {}
+  /** db: the primary, or a read replica (DATABASE_READ_URL): these reads tolerate its lag. */
+  constructor(private readonly db: Queryable) {}
 
   /** Transactions matching the query, newest first, with the total. */
   async search(query: TransactionQuery): Promise<{ total: number; transactions: Transaction[] }> {

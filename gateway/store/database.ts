@@ -63,6 +63,65 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   };
 }
 
+/** A read-only connection to a replica: queries, and close. */
+export interface ReadReplica extends Queryable {
+  close(): Promise<void>;
+}
+
+/** What the replica connection tells its owner: a failover to the primary and back, for logs and metrics. */
+export interface ReplicaEvents {
+  /** The replica failed to answer: reads go to the primary until it answers again. */
+  unavailable(err: Error): void;
+  /** The replica answers again. */
+  recovered(): void;
+}
+
+/** How long reads stay on the primary after the replica failed, before it is tried again. */
+const REPLICA_RETRY_MS = 5000;
+
+/** A failure of the connection (refused, reset, server shutting down or in crash recovery), not of the statement. */
+function connectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (/^(08|57P0[1-3])/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code))) return true;
+  return err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/.test(err.message);
+}
+
+/**
+ * Reads for a hot-standby replica of the primary (DATABASE_READ_URL), for the reads that tolerate its
+ * lag: the operators' transaction log and insurer health, and the metrics' counts. When the replica
+ * cannot be reached the same statement runs on the primary, and reads stay there for a few seconds
+ * before the replica is tried again: a replica down never takes the console or the metrics down. A
+ * statement that fails on the replica for another reason (bad SQL, a conflict with recovery) fails.
+ */
+export function openReadReplica(url: string, max: number, primary: Queryable, events: ReplicaEvents): ReadReplica {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'passerelle-reads', connectionTimeoutMillis: 2000 });
+  pool.on('error', () => undefined);
+  let primaryUntil = 0;
+  let failed = false;
+  return {
+    query: async (sql, params, options) => {
+      if (Date.now() < primaryUntil) return primary.query(sql, params, options);
+      try {
+        const result = await (options?.name ? pool.query({ name: options.name, text: sql, values: params }) : pool.query(sql, params));
+        if (failed) {
+          failed = false;
+          events.recovered();
+        }
+        return result;
+      } catch (err) {
+        if (!connectionFailure(err)) throw err;
+        primaryUntil = Date.now() + REPLICA_RETRY_MS;
+        if (!failed) {
+          failed = true;
+          events.unavailable(err as Error);
+        }
+        return primary.query(sql, params, options);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
 async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');

@@ -1,6 +1,7 @@
 // The sandbox's adjudication rules. Pure and deterministic: the same Claim, member, clock and response
 // id always give the same ClaimResponse, so tests and integrators can predict every answer.
 // The rules are written out with a worked example in docs/sandbox.md; keep the two in step.
+import type { Words } from './texts.js';
 import type { Claim, ClaimItem, ClaimResponse, ClaimResponseInsurance, ClaimResponseItem, CodeableConcept, Identifier } from '@medplum/fhirtypes';
 import { ADJUDICATION_REASON_SYSTEM, ADJUDICATION_REASONS } from './adjudication-codes.js';
 import { claimTotal, francs, itemNet, serviceDate, type EarlierPayments } from './claim-amounts.js';
@@ -109,7 +110,7 @@ function responseItem(decision: ItemDecision, coordinated: boolean): ClaimRespon
 export function memberRejection(input: AdjudicationInput): ClaimResponse | undefined {
   const { member, insurer } = input;
   if (!member) {
-    const response = responseEnvelope(envelope(input), 'error', `Member unknown to ${insurer.name}.`);
+    const response = responseEnvelope(envelope(input), 'error', { en: `Member unknown to ${insurer.name}.`, fr: `Adhérent inconnu de ${insurer.name}.` });
     return { ...response, error: [adjudicationError('member-unknown')] };
   }
   const date = serviceDate(input.claim, input.now);
@@ -120,21 +121,25 @@ export function memberRejection(input: AdjudicationInput): ClaimResponse | undef
   return undefined;
 }
 
-function disposition(decisions: ItemDecision[], benefit: number, insurer: InsurerSeed, eligible: number | undefined, use: string): string {
+function disposition(decisions: ItemDecision[], benefit: number, insurer: InsurerSeed, eligible: number | undefined, use: string): Words {
   const rejected = decisions.filter((d) => d.excluded).length;
   // A prior authorisation or a predetermination says what would be paid; only a claim is paid.
-  const pays = use === 'claim' ? 'pays' : 'would pay';
-  const what = use === 'preauthorization' ? 'Prior authorisation' : use === 'predetermination' ? 'Predetermination' : 'Claim';
-  const paid = eligible === undefined
-    ? `${insurer.name} ${pays} ${benefit} XOF (${insurer.payerSharePercent}% of accepted items).`
-    : `${insurer.name} ${pays} ${benefit} XOF (${insurer.payerSharePercent}% of the ${eligible} XOF the earlier payers left).`;
+  const claim = use === 'claim';
+  const what = use === 'preauthorization' ? { en: 'Prior authorisation', fr: 'Accord préalable' } : use === 'predetermination' ? { en: 'Predetermination', fr: 'Estimation préalable' } : { en: 'Claim', fr: 'Demande de remboursement' };
+  const paid = {
+    en: `${insurer.name} ${claim ? 'pays' : 'would pay'} ${benefit} XOF (${eligible === undefined ? `${insurer.payerSharePercent}% of accepted items` : `${insurer.payerSharePercent}% of the ${eligible} XOF the earlier payers left`}).`,
+    fr: `${insurer.name} ${claim ? 'prend en charge' : 'prendrait en charge'} ${benefit} XOF (${eligible === undefined ? `${insurer.payerSharePercent} % des actes acceptés` : `${insurer.payerSharePercent} % des ${eligible} XOF laissés par les payeurs précédents`}).`,
+  };
   if (rejected === 0) {
-    return `${what} accepted. ${paid}`;
+    return { en: `${what.en} accepted. ${paid.en}`, fr: `${what.fr} acceptée. ${paid.fr}` };
   }
   if (rejected === decisions.length) {
-    return `${what} rejected: every item is an excluded service.`;
+    return { en: `${what.en} rejected: every item is an excluded service.`, fr: `${what.fr} rejetée : tous les actes sont des prestations exclues.` };
   }
-  return `${what} partly accepted: ${rejected} of ${decisions.length} items rejected as excluded services. ${paid}`;
+  return {
+    en: `${what.en} partly accepted: ${rejected} of ${decisions.length} items rejected as excluded services. ${paid.en}`,
+    fr: `${what.fr} acceptée en partie : ${rejected} acte(s) sur ${decisions.length} rejeté(s) comme prestations exclues. ${paid.fr}`,
+  };
 }
 
 /**
@@ -200,7 +205,10 @@ export function decideClaim(input: AdjudicationInput): ClaimDecision {
   }
   const total = claimTotal(input.claim);
   if (total > input.insurer.pendThreshold && !input.preAuthorised) {
-    const text = `Claim pended for manual review: total ${total} XOF is above ${input.insurer.pendThreshold} XOF. The final answer will follow.`;
+    const text = {
+      en: `Claim pended for manual review: total ${total} XOF is above ${input.insurer.pendThreshold} XOF. The final answer will follow.`,
+      fr: `Demande mise en attente pour examen manuel : le total de ${total} XOF dépasse ${input.insurer.pendThreshold} XOF. La réponse définitive suivra.`,
+    };
     const response = responseEnvelope(envelope(input), 'queued', text);
     return { pended: true, response: { ...response, total: [totalEntry('submitted', total)] } };
   }

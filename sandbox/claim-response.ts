@@ -1,5 +1,6 @@
 // Building blocks of the sandbox's ClaimResponse: the envelope copied from the Claim, adjudication
 // entries and totals. No rules here; adjudication.ts decides, this file only shapes FHIR.
+import { inBothLanguages, type Words } from './texts.js';
 import type {
   Claim,
   ClaimResponse,
@@ -67,7 +68,7 @@ export function payment(benefit: number): Pick<ClaimResponse, 'payment'> {
 export function responseEnvelope(
   env: ResponseEnvelope,
   outcome: ClaimResponse['outcome'],
-  disposition: string,
+  disposition: Words,
 ): ClaimResponse {
   const { claim } = env;
   return {
@@ -82,6 +83,6 @@ export function responseEnvelope(
     ...(claim.provider ? { requestor: claim.provider } : {}),
     request: { reference: `Claim/${claim.id ?? 'unknown'}` },
     outcome,
-    disposition,
+    ...inBothLanguages('disposition', disposition),
   };
 }

@@ -2,6 +2,7 @@
 // cancel, focus Claim/{id}). A pended claim whose answer is still waiting is withdrawn: the Task is
 // "completed" and the claim's latest answer becomes a cancelled ClaimResponse. A claim already decided
 // gets a "rejected" Task saying so; a claim the insurer never received, 404.
+import { inBothLanguages } from './texts.js';
 import type { ClaimResponse, Task } from '@medplum/fhirtypes';
 import type { SandboxContext } from './context.js';
 import { errorIssue, notFound, outcomeAnswer, type FhirAnswer } from './outcomes.js';
@@ -21,9 +22,9 @@ export function taskAnswer(ctx: SandboxContext, insurer: InsurerSeed, body: unkn
   if (!latest) return notFound(`Claim/${claimId} was never received.`);
   const answered: Task = { ...task, id: ctx.newId(), authoredOn: task.authoredOn ?? ctx.now().toISOString(), lastModified: ctx.now().toISOString() };
   if (latest.status === 'cancelled' || ctx.pended.cancel(insurer.id, claimId)) {
-    const cancelled: ClaimResponse = { ...latest, status: 'cancelled', disposition: 'Cancelled at the provider\'s request before adjudication.' };
+    const cancelled: ClaimResponse = { ...latest, status: 'cancelled', ...inBothLanguages('disposition', { en: 'Cancelled at the provider\'s request before adjudication.', fr: 'Annulée à la demande du prestataire avant la décision.' }) };
     ctx.answers.record(insurer.id, claimId, cancelled);
     return { status: 201, body: { ...answered, status: 'completed' } };
   }
-  return { status: 201, body: { ...answered, status: 'rejected', statusReason: { text: `The claim has already been adjudicated (outcome ${latest.outcome}).` } } };
+  return { status: 201, body: { ...answered, status: 'rejected', statusReason: inBothLanguages('text', { en: `The claim has already been adjudicated (outcome ${latest.outcome}).`, fr: `La demande a déjà été jugée (issue ${latest.outcome}).` }) } };
 }

@@ -2,6 +2,7 @@
 // "benefits") what does their plan pay? Reading the request is lenient (a bare
 // CoverageEligibilityRequest or a collection Bundle led by one); the answer is deterministic from the
 // registry (seed ranges and changes) and the sandbox clock.
+import { inBothLanguages } from './texts.js';
 import type {
   Bundle,
   CodeableConcept,
@@ -143,7 +144,7 @@ export function evaluateEligibility(input: EligibilityInput): CoverageEligibilit
   const { member, insurer, request } = input;
   if (!member) {
     const code = { coding: [{ system: ADJUDICATION_ERROR_SYSTEM, code: 'member-unknown', display: ADJUDICATION_ERRORS['member-unknown'] }] };
-    return { ...envelope(input), outcome: 'error', disposition: `Member unknown to ${insurer.name}.`, error: [{ code }] };
+    return { ...envelope(input), outcome: 'error', ...inBothLanguages('disposition', { en: `Member unknown to ${insurer.name}.`, fr: `Adhérent inconnu de ${insurer.name}.` }), error: [{ code }] };
   }
   const date = eligibilityDate(request, input.now);
   const inforce = memberInForce(member, date);
@@ -152,7 +153,7 @@ export function evaluateEligibility(input: EligibilityInput): CoverageEligibilit
   const plan = benefits || wanted.includes('discovery') ? { display: `Plan ${member.plan}` } : {};
   const coverage = { ...portable(request.insurance?.[0]?.coverage), identifier: member.identifier, ...plan };
   const disposition = inforce
-    ? `Coverage in force on ${date} (${member.period.start} to ${member.period.end}).`
+    ? { en: `Coverage in force on ${date} (${member.period.start} to ${member.period.end}).`, fr: `Couverture en vigueur le ${date} (du ${member.period.start} au ${member.period.end}).` }
     : notInForce(member, date);
   const insurance: CoverageEligibilityResponseInsurance = {
     coverage,
@@ -160,5 +161,5 @@ export function evaluateEligibility(input: EligibilityInput): CoverageEligibilit
     benefitPeriod: member.period,
     ...(benefits ? { item: benefitItems(request, insurer) } : {}),
   };
-  return { ...envelope(input), disposition, insurance: [insurance] };
+  return { ...envelope(input), ...inBothLanguages('disposition', disposition), insurance: [insurance] };
 }

@@ -3,6 +3,7 @@
 // PaymentReconciliation (one detail per claim) and announced by a PaymentNotice, both posted to the
 // gateway, which links them to the claims and passes them on to the provider. Started through the
 // control API (POST /_control/payments); the rule is in docs/sandbox.md.
+import { inBothLanguages } from './texts.js';
 import type { ClaimResponse, Organization, PaymentNotice, PaymentReconciliation, Reference } from '@medplum/fhirtypes';
 import type { SandboxContext } from './context.js';
 
@@ -40,7 +41,7 @@ export async function runPayments(ctx: SandboxContext, insurerId: string): Promi
       paymentAmount: { value: amount, currency: 'XOF' },
       paymentIdentifier: { system: `urn:passerelle:${insurerId}:bank-transfer`, value: `VIR-${transfer.slice(0, 8).toUpperCase()}` },
       outcome: 'complete',
-      disposition: `Virement de ${amount} XOF pour ${claims.length} demande(s) / Transfer of ${amount} XOF for ${claims.length} claim(s)`,
+      ...inBothLanguages('disposition', { en: `Transfer of ${amount} XOF for ${claims.length} claim(s)`, fr: `Virement de ${amount} XOF pour ${claims.length} demande(s)` }),
       detail: claims.map((c) => ({
         type: { coding: [{ system: PAYMENT_TYPE_SYSTEM, code: 'payment' }] },
         request: { reference: `Claim/${c.claimId}` },

@@ -2,6 +2,7 @@
 // members changed through the control API laid over them. Range periods are computed on each look-up
 // from the injected clock, so a server left running over New Year's Eve moves its members to the next
 // year like the seed file says.
+import type { Words } from './texts.js';
 import { dateInPeriod } from './claim-amounts.js';
 import { MemberOverlay } from './member-overlay.js';
 import type { MemberCoverage, MemberStatus, RegistryMember } from './members.js';
@@ -48,11 +49,11 @@ export function memberInForce(member: MemberCoverage, date: string): boolean {
 }
 
 /** Why a member's coverage is not in force on a date, as a disposition sentence. */
-export function notInForce(member: MemberCoverage, date: string): string {
+export function notInForce(member: MemberCoverage, date: string): Words {
   const { start, end } = member.period;
   return member.status === 'cancelled'
-    ? `Coverage cancelled (was ${start} to ${end}).`
-    : `Coverage not in force on ${date} (covered from ${start} to ${end}).`;
+    ? { en: `Coverage cancelled (was ${start} to ${end}).`, fr: `Couverture résiliée (elle courait du ${start} au ${end}).` }
+    : { en: `Coverage not in force on ${date} (covered from ${start} to ${end}).`, fr: `Couverture non en vigueur le ${date} (couvert du ${start} au ${end}).` };
 }
 
 /**

@@ -1,5 +1,6 @@
 // The two $submit operations without HTTP: read the body, find the member, apply the rules.
 // The routes add what is about transport (faults, idempotency, content type, stats).
+import { inBothLanguages } from './texts.js';
 import type { Bundle, Claim } from '@medplum/fhirtypes';
 import { adjudicateClaim, decideClaim, type AdjudicationInput } from './adjudication.js';
 import { findMemberIdentifier } from './bundle-references.js';
@@ -49,7 +50,7 @@ function withdrawReplaced(ctx: SandboxContext, insurer: InsurerSeed, claim: Clai
     const latest = replacedId ? ctx.answers.latest(insurer.id, replacedId) : undefined;
     if (!replacedId || !latest) continue;
     ctx.pended.cancel(insurer.id, replacedId);
-    ctx.answers.record(insurer.id, replacedId, { ...latest, status: 'cancelled', disposition: `Replaced by the corrected claim ${claim.id ?? ''}.`.trim() });
+    ctx.answers.record(insurer.id, replacedId, { ...latest, status: 'cancelled', ...inBothLanguages('disposition', { en: `Replaced by the corrected claim ${claim.id ?? ''}.`, fr: `Remplacée par la demande corrigée ${claim.id ?? ''}.` }) });
   }
 }
 

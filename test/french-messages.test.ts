@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Bundle, Claim, ClaimResponse, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, localize, outcome, TRANSLATION_EXTENSION, withTranslations } from '../gateway/fhir/outcomes.js';
-import { claimBundle, startTestGateway, type HttpAnswer, type TestGateway } from './harness.js';
+import { claimBundle, insurerResponses, startTestGateway, type HttpAnswer, type TestGateway } from './harness.js';
 import { expectOutcome } from './outcome-assertions.js';
 
 let gw: TestGateway;
@@ -213,6 +213,21 @@ describe('stored ClaimResponses the gateway writes', () => {
     const validated = await call({ path: '/fhir/ClaimResponse/$validate', body: queued });
     expect(validated.status).toBe(200);
     expect(issuesOf(validated).filter((i) => i.severity === 'error' || i.severity === 'fatal')).toEqual([]);
+  }, 30_000);
+
+  it("pass on the sandbox insurer's own words with their French, the pended answer and the final one", async () => {
+    const claimId = await submitted(claimBundle('claim-bundle-above-pend-threshold'));
+    await gw.waitForStatus(claimId, ['complete', 'partial', 'error']);
+    const searchset = (await gw.get(`/fhir/ClaimResponse?request=Claim/${claimId}`)).body as unknown as Bundle;
+    const insurers = insurerResponses(searchset as unknown as Record<string, unknown>);
+    const french = (r: ClaimResponse) => (r as ClaimResponse & { _disposition?: { extension?: Array<{ url: string; extension?: Array<{ url: string; valueString?: string }> }> } })
+      ._disposition?.extension?.find((e) => e.url === TRANSLATION_EXTENSION)?.extension?.find((p) => p.url === 'content')?.valueString;
+    const pended = insurers.find((r) => r.outcome === 'queued')!;
+    expect(pended.disposition).toMatch(/^Claim pended for manual review/);
+    expect(french(pended)).toMatch(/^Demande mise en attente pour examen manuel : le total de \d+ XOF dépasse/);
+    const final = insurers.find((r) => r.outcome !== 'queued')!;
+    expect(final.disposition).toMatch(/^Claim (partly )?accepted/);
+    expect(french(final)).toMatch(/^Demande de remboursement acceptée( en partie)?/);
   }, 30_000);
 });
 

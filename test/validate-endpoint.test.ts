@@ -5,7 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CapabilityStatement, OperationOutcome } from '@medplum/fhirtypes';
+import type { CapabilityStatement, Extension, OperationOutcome } from '@medplum/fhirtypes';
+import { describedRoutes } from '../gateway/api-docs/openapi.js';
+import { TRANSLATION_EXTENSION } from '../gateway/fhir/outcomes.js';
 import { VALIDATION_RULE_SYSTEM } from '../gateway/validation/rules.js';
 import { claimBundle, startTestGateway, type HttpAnswer, type TestGateway } from './harness.js';
 import { expectOutcome } from './outcome-assertions.js';
@@ -131,6 +133,33 @@ describe('$validate', () => {
   });
 });
 
+/** The language and text of an element's translation extension. */
+function translation(element: { extension?: Extension[] } | undefined): { lang?: string; content?: string } | undefined {
+  const ext = element?.extension?.find((e) => e.url === TRANSLATION_EXTENSION);
+  return ext && { lang: ext.extension?.find((e) => e.url === 'lang')?.valueCode, content: ext.extension?.find((e) => e.url === 'content')?.valueString };
+}
+
+/** Where a description or documentation has no translation into the other language (or one that is empty or the same text). */
+function untranslated(value: unknown, language: 'en' | 'fr', at = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => untranslated(item, language, `${at}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  const object = value as Record<string, unknown>;
+  return Object.entries(object).flatMap(([key, item]) => {
+    if ((key === 'description' || key === 'documentation') && typeof item === 'string') {
+      const other = translation(object[`_${key}`] as { extension?: Extension[] } | undefined);
+      return other?.lang === (language === 'en' ? 'fr' : 'en') && other.content && other.content !== item ? [] : [`${at}.${key}`];
+    }
+    return untranslated(item, language, `${at}.${key}`);
+  });
+}
+
+/** A statement without its texts. */
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !/^_?(description|documentation|language)$/.test(key)).map(([key, item]) => [key, strip(item)]));
+}
+
 describe('published conformance resources', () => {
   it('serves a CapabilityStatement listing resources, operations, supported profiles and the auth it expects, without a token', async () => {
     const res = await fetch(`${gw.url}/fhir/metadata`);
@@ -145,6 +174,45 @@ describe('published conformance resources', () => {
     expect(claim?.interaction?.map((i) => i.code)).toContain('read');
     expect(claim?.supportedProfile).toEqual(expect.arrayContaining([`${BASE}/passerelle-base/StructureDefinition/passerelle-claim|1.0.0`, `${BASE}/demo-ipm/StructureDefinition/demo-ipm-claim|2.0.0`]));
     expect(rest.resource?.find((r) => r.type === 'StructureDefinition')?.searchParam?.map((p) => p.name)).toEqual(['url', 'version', 'name']);
+  });
+
+  it('answers the CapabilityStatement in the language asked for (Accept-Language, ?lang=), the other language in the translation extension', async () => {
+    const metadata = async (query: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${gw.url}/fhir/metadata${query}`, { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('vary')).toMatch(/Accept-Language/i);
+      return { cs: (await res.json()) as CapabilityStatement & Translated, language: res.headers.get('content-language') };
+    };
+    type Translated = { _description?: { extension?: Extension[] } };
+    const submit = describedRoutes().find((r) => r.path === '/fhir/Claim/$submit')!.operation.summary;
+
+    const english = await metadata('');
+    expect(english.language).toBe('en');
+    expect(english.cs.language).toBe('en');
+    expect(english.cs.description).toMatch(/^The FHIR R4 API of Passerelle/);
+    expect(translation(english.cs._description)).toEqual({ lang: 'fr', content: expect.stringMatching(/^L'API FHIR R4 de Passerelle/) });
+
+    for (const french of [await metadata('', { 'Accept-Language': 'fr-SN, fr;q=0.9' }), await metadata('?lang=fr', { 'Accept-Language': 'en' })]) {
+      expect(french.language).toBe('fr');
+      const cs = french.cs;
+      expect(cs.language).toBe('fr');
+      expect(cs.description).toBe(translation(english.cs._description)?.content);
+      expect(translation(cs._description)).toEqual({ lang: 'en', content: english.cs.description });
+      const rest = cs.rest![0]!;
+      expect(rest.security?.description).toMatch(/^SMART Backend Services : un jeton d'accès/);
+      const claimSubmit = rest.resource?.find((r) => r.type === 'Claim')?.operation?.find((o) => o.name === 'submit') as { documentation?: string; _documentation?: { extension?: Extension[] } };
+      expect(claimSubmit.documentation).toBe(submit.fr);
+      expect(translation(claimSubmit._documentation)).toEqual({ lang: 'en', content: submit.en });
+      // Nothing is left untranslated: every description and documentation carries the other language.
+      expect(untranslated(cs, 'fr')).toEqual([]);
+      // The rest is the same statement.
+      expect(strip(cs)).toEqual(strip(english.cs));
+    }
+    expect(untranslated(english.cs, 'en')).toEqual([]);
+    // Still a valid R4 resource, translation extensions and all.
+    const checked = await validate((await metadata('?lang=fr')).cs, { path: '/fhir/CapabilityStatement/$validate' });
+    expect(rules(checked).filter((r) => r.severity === 'error' || r.severity === 'fatal')).toEqual([]);
+    expect((await metadata('?lang=en', { 'Accept-Language': 'fr' })).cs.description).toBe(english.cs.description);
   });
 
   it('serves every published artefact exactly as committed, by url|version, by url and version, and by id (newest)', async () => {

@@ -169,13 +169,15 @@ export const TRANSLATION_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/tr
 /**
  * A string element of a resource the gateway stores, in both languages the FHIR way: English in the
  * value, French in the translation extension on the primitive (spread it: `...translatedElement('disposition', m)`).
+ * With language 'fr', the other way round (a resource answered in the reader's language, e.g. the CapabilityStatement).
  */
-export function translatedElement<K extends string>(name: K, message: Bilingual): Record<K, string> & Record<`_${K}`, { extension: Extension[] }> {
+export function translatedElement<K extends string>(name: K, message: Bilingual, language: Language = 'en'): Record<K, string> & Record<`_${K}`, { extension: Extension[] }> {
+  const other: Language = language === 'en' ? 'fr' : 'en';
   const translation: Extension = {
     url: TRANSLATION_EXTENSION,
-    extension: [{ url: 'lang', valueCode: 'fr' }, { url: 'content', valueString: message.fr }],
+    extension: [{ url: 'lang', valueCode: other }, { url: 'content', valueString: message[other] }],
   };
-  return { [name]: message.en, [`_${name}`]: { extension: [translation] } } as Record<K, string> & Record<`_${K}`, { extension: Extension[] }>;
+  return { [name]: message[language], [`_${name}`]: { extension: [translation] } } as Record<K, string> & Record<`_${K}`, { extension: Extension[] }>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { fhirRoute, FHIR_JSON_TYPE, type FhirRequest } from '../http/fhir-handle
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, outcome } from '../fhir/outcomes.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
+import { answeredIn, documentationLanguage } from '../api-docs/language.js';
 import { capabilityStatement } from './capability-statement.js';
 import type { Conformance } from './conformance.js';
 import { compareVersions } from './engine/definitions.js';
@@ -39,10 +40,16 @@ export function validateRouter(deps: ValidationRoutesDeps): express.Router {
 }
 
 /** The public conformance routes, mounted before authentication. */
-export function conformanceRouter(deps: Pick<ValidationRoutesDeps, 'conformance' | 'publicBaseUrl'>): express.Router {
+export function conformanceRouter(deps: Pick<ValidationRoutesDeps, 'conformance' | 'publicBaseUrl'> & { readonly defaultLanguage?: Language }): express.Router {
   const router = express.Router();
   const base = (req: Request) => deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-  router.get('/fhir/metadata', (req, res) => send(res, 200, capabilityStatement(deps.conformance.catalogue, base(req))));
+  // The CapabilityStatement's texts in the request's language (?lang=fr|en, else Accept-Language, else
+  // DEFAULT_LANGUAGE), the other language in their translation extension.
+  router.get('/fhir/metadata', (req, res) => {
+    const language = documentationLanguage(req, deps.defaultLanguage ?? 'en');
+    answeredIn(res, language);
+    send(res, 200, capabilityStatement(deps.conformance.catalogue, base(req), language));
+  });
   for (const type of PUBLISHED_TYPES) {
     router.get(`/fhir/${type}`, (req, res) => {
       const url = typeof req.query.url === 'string' ? req.query.url : undefined;

@@ -1,6 +1,6 @@
 /**
  * The gateway on the Redis topologies a national deployment runs: a master watched by Sentinels
- * (redis+sentinel://: the gateway asks them which server is the master) and a Redis Cluster
+ * (redis+sentinel://: the gateway asks them which server is the master, and follows a failover) and a Redis Cluster
  * (redis+cluster://, with a hash-tagged QUEUE_PREFIX so each queue's keys share a slot). Real
  * redis-server processes in both modes, started and stopped here.
  */
@@ -50,6 +50,18 @@ async function clusterNode(i: number): Promise<{ port: number; child: ChildProce
   return redisServer(['--cluster-enabled', 'yes', '--cluster-port', String(await freePort()), '--cluster-config-file', `nodes-${i}.conf`, '--maxmemory-policy', 'noeviction']);
 }
 
+/** The replication role (master or slave) of the server on this port, asked once with a deadline. */
+async function roleOf(port: number): Promise<string | undefined> {
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return /role:(\w+)/.exec(await probe.info('replication'))?.[1];
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** The CLUSTER INFO of the node on this port, asked once with a deadline. */
 async function clusterInfo(port: number): Promise<string> {
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
@@ -81,8 +93,9 @@ describe('REDIS_URL topologies', () => {
     expect(() => loadConfig({ QUEUE_PREFIX: '{a}{b}' })).toThrow(/QUEUE_PREFIX/);
   });
 
-  it('runs claims through the master a Sentinel names', async () => {
+  it('runs claims through the master a Sentinel names, and through its replica once the Sentinel promotes it', async () => {
     const master = await redisServer(['--maxmemory-policy', 'noeviction']);
+    const replica = await redisServer(['--maxmemory-policy', 'noeviction', '--replicaof', '127.0.0.1', String(master.port)]);
     const sentinelConfig = join(dir, 'sentinel.conf');
     writeFileSync(sentinelConfig, [
       'bind 127.0.0.1', `dir ${dir}`,
@@ -95,11 +108,21 @@ describe('REDIS_URL topologies', () => {
     await checkEvictionPolicy(url);
 
     const gw = await startTestGateway({ env: { REDIS_URL: url } });
+    let stopped = false;
     try {
       await claimGoesThrough(gw);
+      // The master dies: the Sentinel promotes the replica, and every connection follows it.
+      await stop(master.child);
+      await eventually(async () => expect(await roleOf(replica.port)).toBe('master'), 30_000);
       await claimGoesThrough(gw);
-    } finally {
+      await claimGoesThrough(gw);
+      // Closing after a failover is as quick as before it (ioredis's Sentinel retries end with the connections).
+      const closing = Date.now();
       await gw.stop();
+      stopped = true;
+      expect(Date.now() - closing).toBeLessThan(10_000);
+    } finally {
+      if (!stopped) await gw.stop();
     }
   }, 90_000);
 

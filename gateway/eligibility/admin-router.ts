@@ -1,7 +1,9 @@
 /**
  * The operator API of eligibility (/admin, admin scope): each insurer's registry as operators watch it
  * (mode and policy, coverages by status, the last roster imports, the incremental sync, the circuit of
- * its live API in this process), and a sync started now instead of at the next interval.
+ * its live API in this process), and a sync started now instead of at the next interval. The imports'
+ * messages (a failed import's error, the rows it skipped) come in the request's language
+ * (Accept-Language, else DEFAULT_LANGUAGE).
  */
 import express from 'express';
 import type { Queue } from 'bullmq';
@@ -10,8 +12,9 @@ import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handl
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, notFound } from '../fhir/outcomes.js';
 import type { Participant, ParticipantRegistry } from '../participants/registry.js';
+import { languageOf, type Language } from '../validation/rules.js';
 import type { LiveEligibility } from './live-eligibility.js';
-import type { MemberStore } from './member-store.js';
+import { importInLanguage, type MemberStore } from './member-store.js';
 
 export interface RegistryAdminDeps {
   readonly registry: ParticipantRegistry;
@@ -21,6 +24,8 @@ export interface RegistryAdminDeps {
   readonly syncQueue: () => Queue;
   readonly idempotency: IdempotencyStore;
   readonly publicBaseUrl?: string;
+  /** The language of answers to requests without Accept-Language (DEFAULT_LANGUAGE). */
+  readonly defaultLanguage?: Language;
 }
 
 /** The registries router (mounted after authentication). */
@@ -33,12 +38,14 @@ export function registryAdminRouter(deps: RegistryAdminDeps): express.Router {
     return found;
   };
 
-  router.get('/admin/registries', route(async () => {
+  const language = (req: FhirRequest) => languageOf(req.header('accept-language'), deps.defaultLanguage ?? 'en');
+
+  router.get('/admin/registries', route(async (req) => {
     const insurers = (await deps.registry.insurers()).filter((i) => i.eligibility);
-    return { status: 200, resource: { total: insurers.length, registries: await Promise.all(insurers.map((i) => view(i, deps))) } };
+    return { status: 200, resource: { total: insurers.length, registries: await Promise.all(insurers.map((i) => view(i, deps, language(req)))) } };
   }));
 
-  router.get('/admin/registries/:id', route(async (req) => ({ status: 200, resource: await view(await insurer(req.params.id!), deps) })));
+  router.get('/admin/registries/:id', route(async (req) => ({ status: 200, resource: await view(await insurer(req.params.id!), deps, language(req)) })));
 
   router.post('/admin/registries/:id/$sync', route(async (req) => {
     const found = await insurer(req.params.id!);
@@ -52,14 +59,14 @@ export function registryAdminRouter(deps: RegistryAdminDeps): express.Router {
   return router;
 }
 
-async function view(insurer: Participant, deps: RegistryAdminDeps) {
+async function view(insurer: Participant, deps: RegistryAdminDeps, language: Language) {
   const eligibility = insurer.eligibility;
   const synced = eligibility?.mode === 'synced';
   return {
     insurer: insurer.id, name: insurer.name, mode: eligibility?.mode ?? null, policy: eligibility?.policy ?? null, memberSystem: eligibility?.memberSystem ?? null,
     ...(synced ? {
       coverages: await deps.members.counts(insurer.id),
-      imports: await deps.members.recentImports(insurer.id),
+      imports: (await deps.members.recentImports(insurer.id)).map((i) => importInLanguage(i, language)),
       sync: { intervalMinutes: eligibility.syncIntervalMinutes ?? null, ...syncView(await deps.members.syncState(insurer.id)) },
     } : {}),
     ...(eligibility?.mode === 'live' ? { circuit: deps.live.circuitState(insurer.id) } : {}),

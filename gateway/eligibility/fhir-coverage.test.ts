@@ -34,4 +34,20 @@ describe('registryCoverageOf', () => {
     expect(() => registryCoverageOf({ ...base, ...change } as Coverage, SYSTEM)).toThrow(CoverageRejected);
     expect(() => registryCoverageOf({ ...base, ...change } as Coverage, SYSTEM)).toThrow(message);
   });
+
+  it('says why in French too (CoverageRejected.text), naming the element and never the member', () => {
+    const rejected = (change: Partial<Coverage>) => {
+      try {
+        registryCoverageOf({ ...base, ...change } as Coverage, SYSTEM);
+      } catch (err) {
+        if (err instanceof CoverageRejected) return err.text;
+      }
+      throw new Error('not rejected');
+    };
+    expect(rejected({ period: { start: '2026-02-30' } })).toEqual({
+      en: 'Coverage.period.start "2026-02-30" is not a FHIR date or dateTime', fr: 'Coverage.period.start "2026-02-30" n\'est pas une date FHIR (date ou dateTime)',
+    });
+    expect(rejected({ identifier: [{ system: 'urn:other', value: 'X' }] }).fr).toBe("la Coverage n'a pas d'identifiant du système urn:ipm:member, son bénéficiaire non plus");
+    expect(rejected({ status: 'draft' } as Partial<Coverage>).fr).toBe('Coverage.status "draft" n\'est ni active ni cancelled');
+  });
 });

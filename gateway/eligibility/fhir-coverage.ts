@@ -4,11 +4,17 @@
  * status, period, plan, relationship, subscriber), with the same checks as CSV rows.
  */
 import type { Coverage } from '@medplum/fhirtypes';
+import type { Bilingual } from '../fhir/outcomes.js';
+import type { Language } from '../validation/rules.js';
 import type { RegistryCoverage } from './member-store.js';
 import { calendarDate, daysIn, quoted, rowOf, type RosterColumn } from './roster-rows.js';
 
-/** Why a Coverage cannot be kept, in words for a report. */
-export class CoverageRejected extends Error {}
+/** Why a Coverage cannot be kept, in words for a report (the message is the English of `text`). */
+export class CoverageRejected extends Error {
+  constructor(readonly text: Bilingual) {
+    super(text.en);
+  }
+}
 
 /**
  * The registry row of a Coverage. The member number is the Coverage identifier of the member system,
@@ -19,7 +25,9 @@ export function registryCoverageOf(coverage: Coverage, memberSystem: string, ben
   const result = coverageFromFhir(coverage as unknown as Record<string, unknown>, memberSystem, (beneficiary) => {
     const own = isObject(beneficiary) && isObject(beneficiary.identifier) ? identifierValue([beneficiary.identifier], memberSystem) : undefined;
     const referenced = isObject(beneficiary) && typeof beneficiary.reference === 'string' ? beneficiaryMember?.(beneficiary.reference) : undefined;
-    return own ?? referenced ?? { error: `Coverage has no identifier with system ${memberSystem}, nor has its beneficiary` };
+    return own ?? referenced ?? {
+      error: { en: `Coverage has no identifier with system ${memberSystem}, nor has its beneficiary`, fr: `la Coverage n'a pas d'identifiant du système ${memberSystem}, son bénéficiaire non plus` },
+    };
   });
   if ('error' in result) throw new CoverageRejected(result.error);
   return result.coverage;
@@ -32,17 +40,20 @@ const COVERAGE_LABELS: Readonly<Record<RosterColumn, string>> = {
   end: 'Coverage.period.end', status: 'Coverage.status', relationship: 'Coverage.relationship', subscriber_id: 'Coverage.subscriberId',
 };
 
-/** What a Coverage gives the registry: a row, or the first problem found (naming the element). */
-export type CoverageConversion = { readonly coverage: RegistryCoverage } | { readonly error: string; readonly coverageId?: string };
+/** How messages name an element: its FHIR path, the same in both languages, but for the member identifier. */
+const coverageLabel = (column: RosterColumn, language: Language) => (column === 'member_id' && language === 'fr' ? "identifiant d'adhérent" : COVERAGE_LABELS[column]);
+
+/** What a Coverage gives the registry: a row, or the first problem found (naming the element), in both languages. */
+export type CoverageConversion = { readonly coverage: RegistryCoverage } | { readonly error: Bilingual; readonly coverageId?: string };
 
 /**
  * A FHIR Coverage as a registry row: the one conversion of rosters, of the incremental sync and of live
  * Coverage searches. The member number is the Coverage identifier of the member system, else what
  * memberOfBeneficiary finds for its beneficiary (or why it finds none).
  */
-export function coverageFromFhir(coverage: Json, memberSystem: string, memberOfBeneficiary: (beneficiary: unknown) => string | { error: string }): CoverageConversion {
+export function coverageFromFhir(coverage: Json, memberSystem: string, memberOfBeneficiary: (beneficiary: unknown) => string | { error: Bilingual }): CoverageConversion {
   const id = typeof coverage.id === 'string' && coverage.id !== '' ? coverage.id : undefined;
-  if (!id) return { error: 'Coverage has no id' };
+  if (!id) return { error: { en: 'Coverage has no id', fr: "la Coverage n'a pas d'id" } };
   const member = identifierValue(coverage.identifier, memberSystem) ?? memberOfBeneficiary(coverage.beneficiary);
   if (typeof member !== 'string') return { error: member.error, coverageId: id };
   const period = isObject(coverage.period) ? coverage.period : {};
@@ -53,16 +64,22 @@ export function coverageFromFhir(coverage: Json, memberSystem: string, memberOfB
   };
   const start = fhirDate(period.start, 'start');
   const end = fhirDate(period.end, 'end');
-  if (start === null) return { error: `Coverage.period.start ${quoted(String(period.start))} is not a FHIR date or dateTime`, coverageId: id };
-  if (end === null) return { error: `Coverage.period.end ${quoted(String(period.end))} is not a FHIR date or dateTime`, coverageId: id };
-  if (!values.status) return { error: 'Coverage.status is missing', coverageId: id };
+  if (start === null) return notADate('Coverage.period.start', period.start, id);
+  if (end === null) return notADate('Coverage.period.end', period.end, id);
+  if (!values.status) return { error: { en: 'Coverage.status is missing', fr: 'Coverage.status : valeur absente' }, coverageId: id };
   if (values.status === 'cancelled' || values.status === 'active') {
     if (start) values.start = start;
     if (end) values.end = end;
-    const { line: _line, ...row } = rowOf(0, { values, label: (c) => COVERAGE_LABELS[c], startRequired: false, dateFormats: 'YYYY-MM-DD' }, memberSystem);
+    const { line: _line, ...row } = rowOf(0, { values, label: coverageLabel, startRequired: false, dateFormats: { en: 'YYYY-MM-DD', fr: 'AAAA-MM-JJ' } }, memberSystem);
     return row;
   }
-  return { error: `Coverage.status ${quoted(values.status)} is not active or cancelled`, coverageId: id };
+  const status = quoted(values.status);
+  return { error: { en: `Coverage.status ${status} is not active or cancelled`, fr: `Coverage.status ${status} n'est ni active ni cancelled` }, coverageId: id };
+}
+
+function notADate(element: string, value: unknown, coverageId: string): CoverageConversion {
+  const text = quoted(String(value));
+  return { error: { en: `${element} ${text} is not a FHIR date or dateTime`, fr: `${element} ${text} n'est pas une date FHIR (date ou dateTime)` }, coverageId };
 }
 
 export function isObject(value: unknown): value is Json {

@@ -4,7 +4,9 @@
  * from a full re-import is ended. Writers take a transaction (Queryable) so that an import or a sync
  * page becomes visible to lookups all at once or not at all.
  */
+import type { Bilingual } from '../fhir/outcomes.js';
 import type { Database, Queryable } from '../store/database.js';
+import type { Language } from '../validation/rules.js';
 
 export type CoverageStatus = 'active' | 'cancelled' | 'ended';
 
@@ -46,9 +48,44 @@ export interface RegistryImport {
   readonly imported: number;
   readonly invalid: number;
   readonly ended: number;
-  readonly error: string | null;
+  /** Why it failed, in both languages; an import logged before migration 022 has its English text in both. */
+  readonly error: Bilingual | null;
+  /** The first rows it skipped, and why (none for imports logged before migration 022). */
+  readonly rowErrors: readonly RowError[];
   readonly startedAt: string;
   readonly finishedAt: string | null;
+}
+
+/** A row a roster import skipped: its line, and why in both languages (never naming a member). */
+export interface RowError {
+  readonly line: number;
+  readonly message: Bilingual;
+}
+
+/**
+ * A message as registry_imports keeps it (jsonb): {en, fr}; or a plain string, the English text of an
+ * import logged before both languages were kept, which then stands for both.
+ */
+export function storedMessage(value: unknown): Bilingual | null {
+  if (typeof value === 'string') return { en: value, fr: value };
+  if (typeof value !== 'object' || value === null) return null;
+  const { en, fr } = value as Record<string, unknown>;
+  if (typeof en !== 'string') return null;
+  return { en, fr: typeof fr === 'string' ? fr : en };
+}
+
+function storedRowErrors(value: unknown): RowError[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown) => {
+    const { line, message } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const text = storedMessage(message);
+    return typeof line === 'number' && text ? [{ line, message: text }] : [];
+  });
+}
+
+/** An import as a person reads it, in one language: its error and the messages of its skipped rows as text. */
+export function importInLanguage(i: RegistryImport, language: Language) {
+  return { ...i, error: i.error ? i.error[language] : null, rowErrors: i.rowErrors.map((e) => ({ line: e.line, message: e.message[language] })) };
 }
 
 /** Where the incremental sync of an insurer stands. */
@@ -160,11 +197,12 @@ export class MemberStore {
   async recentImports(insurerId: string, limit = 10): Promise<RegistryImport[]> {
     const { rows } = await this.db.query<{
       id: string; mode: string; format: string; source_name: string | null; status: string; rows_read: string; imported: string; invalid: string;
-      ended: string; error: string | null; started_at: Date; finished_at: Date | null;
+      ended: string; error: unknown; row_errors: unknown; started_at: Date; finished_at: Date | null;
     }>('select * from registry_imports where insurer_id = $1 order by id desc limit $2', [insurerId, limit]);
     return rows.map((r) => ({
       id: Number(r.id), mode: r.mode, format: r.format, source: r.source_name, status: r.status, rowsRead: Number(r.rows_read), imported: Number(r.imported),
-      invalid: Number(r.invalid), ended: Number(r.ended), error: r.error, startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+      invalid: Number(r.invalid), ended: Number(r.ended), error: storedMessage(r.error), rowErrors: storedRowErrors(r.row_errors),
+      startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
     }));
   }
 

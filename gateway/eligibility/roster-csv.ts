@@ -4,8 +4,9 @@
  */
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, Parser } from 'csv-parse';
+import type { Bilingual } from '../fhir/outcomes.js';
 import {
-  MAX_RECORD_BYTES, ROSTER_COLUMNS, RosterFormatError, rowOf, toBuffer,
+  CSV_DATE_FORMATS, MAX_RECORD_BYTES, ROSTER_COLUMNS, RosterFormatError, rowOf, toBuffer,
   type ColumnMapping, type Input, type RosterColumn, type RosterOptions, type RosterRow,
 } from './roster-rows.js';
 
@@ -13,9 +14,14 @@ import {
 export function checkColumnMapping(columns: ColumnMapping): void {
   for (const [column, header] of Object.entries(columns)) {
     if (!(ROSTER_COLUMNS as readonly string[]).includes(column)) {
-      throw new RosterFormatError(`Unknown column "${column}" in the column mapping; the columns are ${ROSTER_COLUMNS.join(', ')}`);
+      throw new RosterFormatError({
+        en: `Unknown column "${column}" in the column mapping; the columns are ${ROSTER_COLUMNS.join(', ')}`,
+        fr: `Colonne « ${column} » inconnue dans la correspondance des colonnes ; les colonnes sont ${ROSTER_COLUMNS.join(', ')}`,
+      });
     }
-    if (typeof header !== 'string' || header.trim() === '') throw new RosterFormatError(`The column mapping of ${column} names no header`);
+    if (typeof header !== 'string' || header.trim() === '') {
+      throw new RosterFormatError({ en: `The column mapping of ${column} names no header`, fr: `La correspondance de ${column} ne nomme aucun en-tête` });
+    }
   }
 }
 
@@ -49,7 +55,7 @@ export async function* parseCsvRoster(input: Input, options: RosterOptions): Asy
         continue;
       }
       if (record.length !== header.width) {
-        yield { line, error: `has ${record.length} fields where the header has ${header.width}` };
+        yield { line, error: { en: `has ${record.length} fields where the header has ${header.width}`, fr: `a ${record.length} champs alors que l'en-tête en a ${header.width}` } };
         continue;
       }
       const values: Partial<Record<RosterColumn, string>> = {};
@@ -57,13 +63,18 @@ export async function* parseCsvRoster(input: Input, options: RosterOptions): Asy
         const value = record[index]!.trim();
         if (value !== '') values[column] = value;
       }
-      yield rowOf(line, { values, label: header.label, startRequired: true, dateFormats: 'YYYY-MM-DD or DD/MM/YYYY' }, options.memberSystem);
+      yield rowOf(line, { values, label: header.label, startRequired: true, dateFormats: CSV_DATE_FORMATS }, options.memberSystem);
     }
   } catch (err) {
     if (err instanceof CsvError) throw new RosterFormatError(csvErrorText(err, lastLine, extraLines), { cause: err });
     throw err;
   }
-  if (!header) throw new RosterFormatError(`The file is empty: a CSV roster starts with a header row (${ROSTER_COLUMNS.join(', ')})`);
+  if (!header) {
+    throw new RosterFormatError({
+      en: `The file is empty: a CSV roster starts with a header row (${ROSTER_COLUMNS.join(', ')})`,
+      fr: `Le fichier est vide : un fichier d'adhérents CSV commence par une ligne d'en-tête (${ROSTER_COLUMNS.join(', ')})`,
+    });
+  }
 }
 
 /**
@@ -80,6 +91,7 @@ class NumberedParser extends Parser {
 interface Header {
   readonly width: number;
   readonly indexes: ReadonlyArray<readonly [RosterColumn, number]>;
+  /** The file's own name of a column (the same in both languages). */
   readonly label: (column: RosterColumn) => string;
 }
 
@@ -90,14 +102,20 @@ function headerOf(record: readonly string[], mapping: ColumnMapping): Header {
   for (const column of ROSTER_COLUMNS) {
     const wanted = (mapping[column] ?? column).trim().toLowerCase();
     const found = names.flatMap((name, i) => (name.toLowerCase() === wanted ? [i] : []));
-    if (found.length > 1) throw new RosterFormatError(`The header has ${found.length} columns named "${names[found[0]!]}"`);
+    if (found.length > 1) {
+      throw new RosterFormatError({ en: `The header has ${found.length} columns named "${names[found[0]!]}"`, fr: `L'en-tête a ${found.length} colonnes nommées « ${names[found[0]!]} »` });
+    }
     if (found.length === 1) {
       indexes.push([column, found[0]!]);
       labels.set(column, names[found[0]!]!);
     } else if (mapping[column] !== undefined || column === 'member_id' || column === 'start') {
-      const mapped = mapping[column] !== undefined ? `"${mapping[column]}" (mapped to ${column})` : column;
-      throw new RosterFormatError(`The header has no ${mapped} column. Columns found: ${names.join(', ')}. `
-        + `Name yours with a column mapping (--column ${column}=<your header>)`);
+      const mapped = mapping[column] !== undefined;
+      throw new RosterFormatError({
+        en: `The header has no ${mapped ? `"${mapping[column]}" (mapped to ${column})` : column} column. Columns found: ${names.join(', ')}. `
+          + `Name yours with a column mapping (--column ${column}=<your header>)`,
+        fr: `L'en-tête n'a pas de colonne ${mapped ? `« ${mapping[column]} » (associée à ${column})` : column}. Colonnes trouvées : ${names.join(', ')}. `
+          + `Nommez la vôtre avec une correspondance de colonnes (--column ${column}=<votre en-tête>)`,
+      });
     }
   }
   return { width: record.length, indexes, label: (column) => labels.get(column) ?? column };
@@ -116,18 +134,28 @@ function lineBreaksIn(record: readonly string[]): { lf: number; crlf: number } {
   return { lf, crlf };
 }
 
-function csvErrorText(err: CsvError, lastLine: number, extraLines: number): string {
+function csvErrorText(err: CsvError, lastLine: number, extraLines: number): Bilingual {
   const line = ((err as CsvError & { lines?: number }).lines ?? 0) - extraLines;
-  const unreadable = 'the rest of the file cannot be read reliably';
+  const unreadable = { en: 'the rest of the file cannot be read reliably', fr: 'la suite du fichier ne peut pas être lue de façon fiable' };
   switch (err.code) {
     case 'CSV_INVALID_CLOSING_QUOTE':
-      return `line ${line}: a quoted field goes on after its closing quote (a quote inside a quoted field is written twice: ""); ${unreadable}`;
+      return {
+        en: `line ${line}: a quoted field goes on after its closing quote (a quote inside a quoted field is written twice: ""); ${unreadable.en}`,
+        fr: `ligne ${line} : un champ entre guillemets continue après son guillemet fermant (un guillemet dans un champ entre guillemets s'écrit deux fois : "") ; ${unreadable.fr}`,
+      };
     case 'CSV_QUOTE_NOT_CLOSED':
-      return `line ${lastLine + 1} or after: a quoted field is never closed (a missing quote); ${unreadable}`;
+      return {
+        en: `line ${lastLine + 1} or after: a quoted field is never closed (a missing quote); ${unreadable.en}`,
+        fr: `ligne ${lastLine + 1} ou suivante : un champ entre guillemets n'est jamais fermé (il manque un guillemet) ; ${unreadable.fr}`,
+      };
     case 'CSV_MAX_RECORD_SIZE':
-      return `line ${lastLine + 1} or after: a record is longer than ${MAX_RECORD_BYTES} bytes (a missing quote?); ${unreadable}`;
+      return {
+        en: `line ${lastLine + 1} or after: a record is longer than ${MAX_RECORD_BYTES} bytes (a missing quote?); ${unreadable.en}`,
+        fr: `ligne ${lastLine + 1} ou suivante : un enregistrement dépasse ${MAX_RECORD_BYTES} octets (il manque un guillemet ?) ; ${unreadable.fr}`,
+      };
     default:
-      return `line ${line}: ${err.message}`;
+      // csv-parse's own words, in English only.
+      return { en: `line ${line}: ${err.message}`, fr: `ligne ${line} : ${err.message}` };
   }
 }
 

@@ -6,10 +6,13 @@
  * parser and PostgreSQL work at the same time and nothing awaits per row.
  */
 import type { Readable } from 'node:stream';
+import type { Bilingual } from '../fhir/outcomes.js';
 import { ParticipantRegistry } from '../participants/registry.js';
 import type { Database, Queryable } from '../store/database.js';
-import { MemberStore, type RegistryCoverage } from './member-store.js';
-import { parseRoster, type ColumnMapping, type RosterFormat } from './roster.js';
+import { MemberStore, type RegistryCoverage, type RowError } from './member-store.js';
+import { RosterFormatError, parseRoster, type ColumnMapping, type RosterFormat } from './roster.js';
+
+export type { RowError } from './member-store.js';
 
 export type ImportMode = 'full' | 'delta';
 
@@ -41,12 +44,6 @@ export interface ImportOptions {
 const DEFAULT_MAX_ENDED_SHARE = 0.5;
 const MASS_END_FLOOR = 100;
 
-/** A row that was skipped, and why. */
-export interface RowError {
-  readonly line: number;
-  readonly message: string;
-}
-
 /** The outcome of an import that committed. */
 export interface ImportReport {
   readonly importId: number;
@@ -56,22 +53,45 @@ export interface ImportReport {
   readonly invalid: number;
   /** Coverages a full import did not list, now ended. */
   readonly ended: number;
-  /** The first maxReportedErrors invalid rows. */
+  /** The first maxReportedErrors invalid rows, each message in both languages. */
   readonly errors: RowError[];
   readonly durationMs: number;
 }
 
-/** The import ran and failed: nothing of it was written; registry_imports says "failed". */
+/**
+ * The import ran and failed: nothing of it was written; registry_imports says "failed". Its message is
+ * the cause's; `text` says it in both languages (a cause in English only, such as a read or database
+ * error, is the same text in both).
+ */
 export class ImportFailedError extends Error {
   override readonly name = 'ImportFailedError';
+  readonly text: Bilingual;
   constructor(readonly importId: number, cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.text = messageOf(cause);
   }
 }
 
-/** The import was refused before anything was written (unknown insurer, not synced...). */
+/** The import was refused before anything was written (unknown insurer, not synced...); the message is the English of `text`. */
 export class ImportRefusedError extends Error {
   override readonly name = 'ImportRefusedError';
+  constructor(readonly text: Bilingual) {
+    super(text.en);
+  }
+}
+
+/** The import stopped itself (a safeguard, a lock held elsewhere); the message is the English of `text`. */
+class ImportStopped extends Error {
+  constructor(readonly text: Bilingual) {
+    super(text.en);
+  }
+}
+
+/** What a failure says, in both languages: its own texts when it has them, else its message (English) in both. */
+function messageOf(err: unknown): Bilingual {
+  if (err instanceof ImportStopped || err instanceof RosterFormatError) return err.text;
+  const message = err instanceof Error ? err.message : String(err);
+  return { en: message, fr: message };
 }
 
 /**
@@ -80,6 +100,13 @@ export class ImportRefusedError extends Error {
  */
 export const BATCH_SIZE = 10_000;
 const DEFAULT_MAX_ERRORS = 1000;
+/** Invalid rows kept with the import in registry_imports (row_errors), for /admin/registries and `registry status`. */
+export const STORED_ROW_ERRORS = 100;
+
+const INTERRUPTED: Bilingual = {
+  en: 'interrupted: the importing process ended before it finished',
+  fr: "interrompu : le processus d'import s'est arrêté avant la fin",
+};
 
 /**
  * Imports a roster for a synced insurer. Throws ImportRefusedError, before anything is written, for an
@@ -96,33 +123,55 @@ export async function importRoster(db: Database, options: ImportOptions): Promis
   const run = new ImportRun(options, memberSystem, importId);
   try {
     await db.transaction(async (tx) => {
-      if (!(await MemberStore.lock(tx, options.insurerId, false))) throw new Error(`Another import or sync for ${options.insurerId} is running; run this one when it has finished`);
+      if (!(await MemberStore.lock(tx, options.insurerId, false))) {
+        throw new ImportStopped({
+          en: `Another import or sync for ${options.insurerId} is running; run this one when it has finished`,
+          fr: `Un autre import ou une synchronisation de ${options.insurerId} est en cours ; relancez celui-ci quand il sera fini`,
+        });
+      }
       // Holding the lock, any other import still "running" was cut short (its process ended): say so.
-      await tx.query(`update registry_imports set status = 'failed', error = 'interrupted: the importing process ended before it finished', finished_at = clock_timestamp()
-                      where insurer_id = $1 and status = 'running' and id <> $2`, [options.insurerId, importId]);
+      await tx.query(`update registry_imports set status = 'failed', error = $3::jsonb, finished_at = clock_timestamp()
+                      where insurer_id = $1 and status = 'running' and id <> $2`, [options.insurerId, importId, JSON.stringify(INTERRUPTED)]);
       await run.writeAll(tx);
-      await tx.query(`update registry_imports set status = 'done', rows_read = $2, imported = $3, invalid = $4, ended = $5, finished_at = clock_timestamp() where id = $1`,
-        [importId, run.rowsRead, run.imported, run.invalid, run.ended]);
+      await tx.query(`update registry_imports set status = 'done', rows_read = $2, imported = $3, invalid = $4, ended = $5, row_errors = $6::jsonb, finished_at = clock_timestamp()
+                      where id = $1`, [importId, run.rowsRead, run.imported, run.invalid, run.ended, storedRowErrors(run.errors)]);
     });
   } catch (err) {
+    const failure = new ImportFailedError(importId, err);
     // Outside the rolled-back transaction, so the failure stays on record.
-    await db.query(`update registry_imports set status = 'failed', rows_read = $2, invalid = $3, error = $4, finished_at = clock_timestamp() where id = $1`,
-      [importId, run.rowsRead, run.invalid, err instanceof Error ? err.message : String(err)]).catch(() => undefined);
-    throw new ImportFailedError(importId, err);
+    await db.query(`update registry_imports set status = 'failed', rows_read = $2, invalid = $3, error = $4::jsonb, row_errors = $5::jsonb, finished_at = clock_timestamp()
+                    where id = $1`, [importId, run.rowsRead, run.invalid, JSON.stringify(failure.text), storedRowErrors(run.errors)]).catch(() => undefined);
+    throw failure;
   }
   options.onProgress?.(run.bytesRead, run.rowsRead);
   return { importId, rowsRead: run.rowsRead, imported: run.imported, invalid: run.invalid, ended: run.ended, errors: run.errors, durationMs: performance.now() - started };
 }
 
+/** The rows to keep with the import (jsonb). */
+function storedRowErrors(errors: readonly RowError[]): string {
+  return JSON.stringify(errors.slice(0, STORED_ROW_ERRORS));
+}
+
 /** The member identifier system of a synced insurer; throws with what to do when it is not one. */
 async function syncedMemberSystem(db: Database, insurerId: string): Promise<string> {
   const participant = await new ParticipantRegistry(db).get(insurerId);
-  if (!participant) throw new ImportRefusedError(`No participant "${insurerId}" is registered`);
-  if (participant.kind !== 'insurer') throw new ImportRefusedError(`"${insurerId}" is a ${participant.kind}, not an insurer: only insurers have member registries`);
+  if (!participant) throw new ImportRefusedError({ en: `No participant "${insurerId}" is registered`, fr: `Aucun participant « ${insurerId} » n'est enregistré` });
+  if (participant.kind !== 'insurer') {
+    throw new ImportRefusedError({
+      en: `"${insurerId}" is a ${participant.kind}, not an insurer: only insurers have member registries`,
+      fr: `« ${insurerId} » est un participant ${participant.kind}, pas un assureur : seuls les assureurs ont un registre d'adhérents`,
+    });
+  }
   if (participant.eligibility?.mode !== 'synced') {
-    const now = participant.eligibility ? `its eligibility mode is "${participant.eligibility.mode}"` : 'it has no eligibility settings';
-    throw new ImportRefusedError(`Insurer ${insurerId} does not keep a synced registry (${now}). Give it "eligibility": { "mode": "synced", `
-      + `"memberSystem": "<its member identifier system>" } with PUT /admin/participants/${insurerId} or in the seed file, then import again`);
+    const mode = participant.eligibility?.mode;
+    throw new ImportRefusedError({
+      en: `Insurer ${insurerId} does not keep a synced registry (${mode ? `its eligibility mode is "${mode}"` : 'it has no eligibility settings'}). `
+        + `Give it "eligibility": { "mode": "synced", "memberSystem": "<its member identifier system>" } with PUT /admin/participants/${insurerId} `
+        + 'or in the seed file, then import again',
+      fr: `L'assureur ${insurerId} ne tient pas de registre synchronisé (${mode ? `son mode d'éligibilité est « ${mode} »` : "il n'a aucun réglage d'éligibilité"}). `
+        + `Donnez-lui "eligibility": { "mode": "synced", "memberSystem": "<son système d'identifiants d'adhérent>" } avec PUT /admin/participants/${insurerId} `
+        + "ou dans le fichier d'amorçage, puis importez de nouveau",
+    });
   }
   return participant.eligibility.memberSystem;
 }
@@ -159,13 +208,23 @@ class ImportRun {
     }
     if (this.options.mode === 'full') {
       // A file whose every row is refused (wrong separator, wrong mapping...) must not end the whole registry.
-      if (this.imported === 0) throw new Error(`No valid row in this full import (${this.invalid} invalid): it would end every coverage of ${this.options.insurerId}; nothing was changed`);
+      if (this.imported === 0) {
+        throw new ImportStopped({
+          en: `No valid row in this full import (${this.invalid} invalid): it would end every coverage of ${this.options.insurerId}; nothing was changed`,
+          fr: `Aucune ligne valide dans cet import complet (${this.invalid} invalide(s)) : il terminerait toutes les couvertures de ${this.options.insurerId} ; rien n'a été modifié`,
+        });
+      }
       // A truncated file (a transfer cut short) must not end most of the registry by mistake.
       const { missing, current } = await MemberStore.wouldEnd(tx, this.options.insurerId, this.importId);
       const share = this.options.maxEndedShare ?? DEFAULT_MAX_ENDED_SHARE;
       if (current >= MASS_END_FLOOR && missing > share * current) {
-        throw new Error(`This full import would end ${missing} of the ${current} coverages of ${this.options.insurerId} (more than ${Math.round(share * 100)}%): `
-          + 'is the file complete? Nothing was changed; to end them all the same, import again allowing it (CLI: --allow-mass-end)');
+        const percent = Math.round(share * 100);
+        throw new ImportStopped({
+          en: `This full import would end ${missing} of the ${current} coverages of ${this.options.insurerId} (more than ${percent}%): `
+            + 'is the file complete? Nothing was changed; to end them all the same, import again allowing it (CLI: --allow-mass-end)',
+          fr: `Cet import complet terminerait ${missing} des ${current} couvertures de ${this.options.insurerId} (plus de ${percent} %) : `
+            + "le fichier est-il complet ? Rien n'a été modifié ; pour les terminer quand même, importez de nouveau en l'autorisant (CLI : --allow-mass-end)",
+        });
       }
       this.ended = await MemberStore.endMissing(tx, this.options.insurerId, this.importId);
     }

@@ -3,6 +3,7 @@
  * coverage (through the one FHIR Coverage conversion, fhir-coverage.ts); a Patient only lends its member
  * number to the Coverage that follows it.
  */
+import type { Bilingual } from '../fhir/outcomes.js';
 import { coverageFromFhir, identifierValue, isObject, type Json } from './fhir-coverage.js';
 import { MAX_RECORD_BYTES, quoted, toBuffer, type Input, type RosterOptions, type RosterRow } from './roster-rows.js';
 
@@ -17,7 +18,7 @@ export async function* parseNdjsonRoster(input: Input, options: RosterOptions): 
   const patients = new PatientIndex(options.memberSystem);
   for await (const { line, text, tooLong } of lines(input)) {
     if (tooLong) {
-      yield { line, error: `is longer than ${MAX_RECORD_BYTES} bytes` };
+      yield { line, error: { en: `is longer than ${MAX_RECORD_BYTES} bytes`, fr: `dépasse ${MAX_RECORD_BYTES} octets` } };
       continue;
     }
     if (text.trim() === '') continue;
@@ -25,11 +26,11 @@ export async function* parseNdjsonRoster(input: Input, options: RosterOptions): 
     try {
       resource = JSON.parse(text);
     } catch {
-      yield { line, error: 'is not valid JSON' };
+      yield { line, error: { en: 'is not valid JSON', fr: "n'est pas du JSON valide" } };
       continue;
     }
     if (!isObject(resource)) {
-      yield { line, error: 'is not a FHIR resource (a JSON object)' };
+      yield { line, error: { en: 'is not a FHIR resource (a JSON object)', fr: "n'est pas une ressource FHIR (un objet JSON)" } };
       continue;
     }
     if (resource.resourceType === 'Patient') {
@@ -38,7 +39,8 @@ export async function* parseNdjsonRoster(input: Input, options: RosterOptions): 
     } else if (resource.resourceType === 'Coverage') {
       yield coverageRow(line, resource, options.memberSystem, patients);
     } else {
-      yield { line, error: `unsupported resourceType ${quoted(String(resource.resourceType ?? ''))} (only Patient and Coverage)` };
+      const type = quoted(String(resource.resourceType ?? ''));
+      yield { line, error: { en: `unsupported resourceType ${type} (only Patient and Coverage)`, fr: `resourceType ${type} non pris en charge (seulement Patient et Coverage)` } };
     }
   }
 }
@@ -48,17 +50,19 @@ function coverageRow(line: number, coverage: Json, memberSystem: string, patient
 }
 
 /** The member number of a Coverage without one of its own: its beneficiary's, or why it has none. */
-function beneficiaryMember(beneficiary: unknown, memberSystem: string, patients: PatientIndex): string | { error: string } {
-  const noMember = `Coverage has no identifier with system ${memberSystem}`;
-  if (!isObject(beneficiary)) return { error: `${noMember} and no beneficiary` };
+function beneficiaryMember(beneficiary: unknown, memberSystem: string, patients: PatientIndex): string | { error: Bilingual } {
+  const noMember = (en: string, fr: string) => ({
+    error: { en: `Coverage has no identifier with system ${memberSystem} ${en}`, fr: `la Coverage n'a pas d'identifiant du système ${memberSystem} ${fr}` },
+  });
+  if (!isObject(beneficiary)) return noMember('and no beneficiary', 'et pas de bénéficiaire');
   const logical = isObject(beneficiary.identifier) ? identifierValue([beneficiary.identifier], memberSystem) : undefined;
   if (logical) return logical;
   const patientId = typeof beneficiary.reference === 'string' ? /(?:^|\/)Patient\/([^/]+)$/.exec(beneficiary.reference)?.[1] : undefined;
-  if (!patientId) return { error: `${noMember} and its beneficiary is no Patient reference` };
+  if (!patientId) return noMember('and its beneficiary is no Patient reference', "et son bénéficiaire n'est pas une référence à un Patient");
   const found = patients.take(patientId);
   // The Patient's id is left out of messages: exports often build it from the member number.
-  if (found === undefined) return { error: `${noMember} and its beneficiary Patient is not on an earlier line` };
-  if (found === null) return { error: `${noMember} and neither has its beneficiary Patient` };
+  if (found === undefined) return noMember('and its beneficiary Patient is not on an earlier line', "et son Patient bénéficiaire n'est sur aucune ligne précédente");
+  if (found === null) return noMember('and neither has its beneficiary Patient', 'et son Patient bénéficiaire non plus');
   return found;
 }
 
@@ -74,8 +78,10 @@ class PatientIndex {
   constructor(private readonly memberSystem: string) {}
 
   /** Records a Patient; returns an error when it cannot be referred to. */
-  add(patient: Json): string | undefined {
-    if (typeof patient.id !== 'string' || patient.id === '') return 'Patient has no id: no Coverage can refer to it';
+  add(patient: Json): Bilingual | undefined {
+    if (typeof patient.id !== 'string' || patient.id === '') {
+      return { en: 'Patient has no id: no Coverage can refer to it', fr: "le Patient n'a pas d'id : aucune Coverage ne peut y renvoyer" };
+    }
     this.pending.delete(patient.id);
     if (this.pending.size >= MAX_PENDING_PATIENTS) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(patient.id, identifierValue(patient.identifier, this.memberSystem) ?? null);

@@ -2,6 +2,8 @@
  * What both roster formats share: the columns Passerelle reads, the row a record gives (a coverage, or
  * why the record was refused), and the checks of its values (dates, status, relationship, lengths).
  */
+import type { Bilingual } from '../fhir/outcomes.js';
+import type { Language } from '../validation/rules.js';
 import type { CoverageStatus, RegistryCoverage } from './member-store.js';
 
 export type RosterFormat = 'csv' | 'ndjson';
@@ -17,10 +19,13 @@ export type ColumnMapping = Partial<Record<RosterColumn, string>>;
 /** Codes of http://terminology.hl7.org/CodeSystem/subscriber-relationship. */
 export const RELATIONSHIPS = ['self', 'spouse', 'child', 'parent', 'common', 'injured', 'other'] as const;
 
-/** One record of a roster: a coverage, or why the record was refused (coverageId when it could be read). */
+/**
+ * One record of a roster: a coverage, or why the record was refused, in both languages (coverageId when
+ * it could be read: it stays out of the message, which never names a member).
+ */
 export type RosterRow =
   | { readonly line: number; readonly coverage: RegistryCoverage }
-  | { readonly line: number; readonly error: string; readonly coverageId?: string };
+  | { readonly line: number; readonly error: Bilingual; readonly coverageId?: string };
 
 /** How to read a roster. */
 export interface RosterOptions {
@@ -32,9 +37,15 @@ export interface RosterOptions {
   readonly delimiter?: ',' | ';';
 }
 
-/** The file as a whole cannot be read as a roster (no header, broken quoting...): nothing of it is usable. */
+/**
+ * The file as a whole cannot be read as a roster (no header, broken quoting...): nothing of it is usable.
+ * Its message is the English of `text`.
+ */
 export class RosterFormatError extends Error {
   override readonly name = 'RosterFormatError';
+  constructor(readonly text: Bilingual, options?: ErrorOptions) {
+    super(text.en, options);
+  }
 }
 
 export type Input = AsyncIterable<Buffer | string>;
@@ -47,13 +58,16 @@ const STATUSES: ReadonlySet<string> = new Set(['active', 'cancelled']);
 
 const RELATIONSHIP_CODES: ReadonlySet<string> = new Set(RELATIONSHIPS);
 
-/** The raw values of one record, and how its messages name each of them (column or FHIR element). */
+/** The raw values of one record, and how its messages name each of them (column or FHIR element) in each language. */
 export interface Fields {
   readonly values: Partial<Record<RosterColumn, string>>;
-  readonly label: (column: RosterColumn) => string;
+  readonly label: (column: RosterColumn, language: Language) => string;
   readonly startRequired: boolean;
-  readonly dateFormats: string;
+  readonly dateFormats: Bilingual;
 }
+
+/** The date formats of CSV rosters, as messages name them. */
+export const CSV_DATE_FORMATS: Bilingual = { en: 'YYYY-MM-DD or DD/MM/YYYY', fr: 'AAAA-MM-JJ ou JJ/MM/AAAA' };
 
 /** A date as YYYY-MM-DD, from YYYY-MM-DD or DD/MM/YYYY; undefined when it is no calendar date. */
 export function rosterDate(value: string): string | undefined {
@@ -82,25 +96,43 @@ export function quoted(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
-/** The coverage of a record, or the first problem found in it. */
-function coverageOf(fields: Fields, memberSystem: string): RegistryCoverage | string {
-  const { values: v, label } = fields;
-  if (!v.member_id) return `${label('member_id')} is missing`;
+/** A message naming columns, given the name of each column in its language. */
+type Wording = (label: (column: RosterColumn) => string) => string;
+
+/** Both languages of a message naming columns (built only for a refused record). */
+function wordings(fields: Fields, en: Wording, fr: Wording): Bilingual {
+  return { en: en((column) => fields.label(column, 'en')), fr: fr((column) => fields.label(column, 'fr')) };
+}
+
+/** The coverage of a record, or the first problem found in it, in both languages. */
+function coverageOf(fields: Fields, memberSystem: string): RegistryCoverage | Bilingual {
+  const { values: v } = fields;
+  if (!v.member_id) return wordings(fields, (l) => `${l('member_id')} is missing`, (l) => `${l('member_id')} : valeur absente`);
   for (const column of ['member_id', 'coverage_id', 'subscriber_id', 'plan'] as const) {
     // Identifiers are not repeated in messages: they name members.
-    if ((v[column]?.length ?? 0) > MAX_ID_LENGTH) return `${label(column)} is longer than ${MAX_ID_LENGTH} characters`;
+    if ((v[column]?.length ?? 0) > MAX_ID_LENGTH) {
+      return wordings(fields, (l) => `${l(column)} is longer than ${MAX_ID_LENGTH} characters`, (l) => `${l(column)} dépasse ${MAX_ID_LENGTH} caractères`);
+    }
   }
-  if (!v.start && fields.startRequired) return `${label('start')} is missing`;
+  if (!v.start && fields.startRequired) return wordings(fields, (l) => `${l('start')} is missing`, (l) => `${l('start')} : valeur absente`);
+  const formats = fields.dateFormats;
   const start = v.start ? rosterDate(v.start) : undefined;
-  if (v.start && !start) return `${label('start')} ${quoted(v.start)} is not a date (${fields.dateFormats})`;
+  if (v.start && !start) {
+    return wordings(fields, (l) => `${l('start')} ${quoted(v.start!)} is not a date (${formats.en})`, (l) => `${l('start')} ${quoted(v.start!)} n'est pas une date (${formats.fr})`);
+  }
   const end = v.end ? rosterDate(v.end) : undefined;
-  if (v.end && !end) return `${label('end')} ${quoted(v.end)} is not a date (${fields.dateFormats})`;
-  if (start && end && end < start) return `${label('end')} ${end} is before ${label('start')} ${start}`;
+  if (v.end && !end) {
+    return wordings(fields, (l) => `${l('end')} ${quoted(v.end!)} is not a date (${formats.en})`, (l) => `${l('end')} ${quoted(v.end!)} n'est pas une date (${formats.fr})`);
+  }
+  if (start && end && end < start) return wordings(fields, (l) => `${l('end')} ${end} is before ${l('start')} ${start}`, (l) => `${l('end')} ${end} précède ${l('start')} ${start}`);
   const status = v.status ? v.status.toLowerCase() : 'active';
-  if (!STATUSES.has(status)) return `${label('status')} ${quoted(v.status!)} is not active or cancelled`;
+  if (!STATUSES.has(status)) {
+    return wordings(fields, (l) => `${l('status')} ${quoted(v.status!)} is not active or cancelled`, (l) => `${l('status')} ${quoted(v.status!)} n'est ni active ni cancelled`);
+  }
   const relationship = v.relationship?.toLowerCase();
   if (relationship && !RELATIONSHIP_CODES.has(relationship)) {
-    return `${label('relationship')} ${quoted(v.relationship!)} is not a subscriber-relationship code (${RELATIONSHIPS.join(', ')})`;
+    return wordings(fields, (l) => `${l('relationship')} ${quoted(v.relationship!)} is not a subscriber-relationship code (${RELATIONSHIPS.join(', ')})`,
+      (l) => `${l('relationship')} ${quoted(v.relationship!)} n'est pas un code de subscriber-relationship (${RELATIONSHIPS.join(', ')})`);
   }
   // Optional fields are left out rather than undefined, so coverages compare equal to what the store returns.
   const coverage: Mutable<RegistryCoverage> = { coverageId: v.coverage_id || v.member_id, memberSystem, memberId: v.member_id, status: status as CoverageStatus };
@@ -116,7 +148,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function rowOf(line: number, fields: Fields, memberSystem: string): RosterRow {
   const coverage = coverageOf(fields, memberSystem);
-  if (typeof coverage !== 'string') return { line, coverage };
+  if ('coverageId' in coverage) return { line, coverage };
   const coverageId = fields.values.coverage_id || fields.values.member_id;
   return coverageId && coverageId.length <= MAX_ID_LENGTH ? { line, error: coverage, coverageId } : { line, error: coverage };
 }

@@ -24,8 +24,8 @@ const csv = (text: string, options: Partial<RosterOptions> = {}, chunkSize?: num
 const ndjson = (lines: readonly unknown[], chunkSize?: number) =>
   rows(parseNdjsonRoster(stream(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n'), chunkSize), { memberSystem: SYSTEM }));
 
-/** "line: message" of the invalid rows. */
-const errors = (all: RosterRow[]) => all.flatMap((r) => ('error' in r ? [`${r.line}: ${r.error}`] : []));
+/** "line: message" of the invalid rows, in English (or French). */
+const errors = (all: RosterRow[], language: 'en' | 'fr' = 'en') => all.flatMap((r) => ('error' in r ? [`${r.line}: ${r.error[language]}`] : []));
 const coverages = (all: RosterRow[]) => all.flatMap((r) => ('coverage' in r ? [{ line: r.line, ...r.coverage }] : []));
 
 describe('CSV rosters', () => {
@@ -71,9 +71,22 @@ describe('CSV rosters', () => {
       '11: start "31/02/2025" is not a date (YYYY-MM-DD or DD/MM/YYYY)',
       '13: end "not a date" is not a date (YYYY-MM-DD or DD/MM/YYYY)',
     ]);
+    // The same facts in French: the same columns and values, never the member number.
+    expect(errors(all, 'fr')).toEqual([
+      '2: start "2026-13-01" n\'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)',
+      '4: end 2024-12-31 précède start 2025-01-01',
+      '5: member_id : valeur absente',
+      '6: status "lapsed" n\'est ni active ni cancelled',
+      '7: relationship "cousin" n\'est pas un code de subscriber-relationship (self, spouse, child, parent, common, injured, other)',
+      '8: start : valeur absente',
+      '9: a 2 champs alors que l\'en-tête en a 5',
+      '11: start "31/02/2025" n\'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)',
+      '13: end "not a date" n\'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)',
+    ]);
+    expect(errors(all, 'fr').join('\n')).not.toMatch(/M1|M2|M4|M5|M6|M7|M9|M10/);
     expect(coverages(all).map((c) => [c.line, c.memberId])).toEqual([[10, 'M8']]);
     // A refused row still names its coverage, so a full import can keep it rather than end it.
-    expect(all.find((r) => r.line === 2)).toEqual({ line: 2, error: expect.any(String), coverageId: 'M1' });
+    expect(all.find((r) => r.line === 2)).toEqual({ line: 2, error: { en: expect.any(String), fr: expect.any(String) }, coverageId: 'M1' });
   });
 
   it('takes a BOM, CRLF, semicolons (detected), DD/MM/YYYY dates and quoted fields spanning lines', async () => {
@@ -97,6 +110,7 @@ describe('CSV rosters', () => {
       { line: 2, coverageId: 'S-001', memberSystem: SYSTEM, memberId: 'S-001', plan: 'IPM-A', periodStart: '2025-01-01', periodEnd: '2025-12-31', status: 'active' },
     ]);
     expect(errors(all)).toEqual(['3: DEBUT "32/01/2025" is not a date (YYYY-MM-DD or DD/MM/YYYY)']);
+    expect(errors(all, 'fr')).toEqual(['3: DEBUT "32/01/2025" n\'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)']);
   });
 
   it('uses the delimiter it is given over the detected one', async () => {
@@ -106,7 +120,8 @@ describe('CSV rosters', () => {
   });
 
   it('refuses a file it cannot read as a roster, saying why', async () => {
-    await expect(csv('')).rejects.toThrow(new RosterFormatError('The file is empty: a CSV roster starts with a header row (member_id, coverage_id, plan, start, end, status, relationship, subscriber_id)'));
+    await expect(csv('')).rejects.toThrow('The file is empty: a CSV roster starts with a header row (member_id, coverage_id, plan, start, end, status, relationship, subscriber_id)');
+    await expect(csv('')).rejects.toBeInstanceOf(RosterFormatError);
     await expect(csv('MATRICULE,DEBUT\nM1,2025-01-01\n')).rejects.toThrow(
       'The header has no member_id column. Columns found: MATRICULE, DEBUT. Name yours with a column mapping (--column member_id=<your header>)');
     await expect(csv('member_id,start\n', { columns: { plan: 'FORMULE' } })).rejects.toThrow('The header has no "FORMULE" (mapped to plan) column');
@@ -114,6 +129,23 @@ describe('CSV rosters', () => {
     await expect(csv('member_id,start,start\n')).rejects.toThrow('The header has 2 columns named "start"');
     await expect(csv('member_id,start\nM1,2025-01-01\n"M2,2025-01-01\nM3,2025-01-01\n')).rejects.toThrow(
       /^line 3 or after: a quoted field is never closed \(a missing quote\); the rest of the file cannot be read reliably$/);
+  });
+
+  it('says why a file is no roster in French too, the file\'s headers as they are', async () => {
+    const french = async (text: string, options: Partial<RosterOptions> = {}) => {
+      const failure: unknown = await csv(text, options).then(() => undefined, (err: unknown) => err);
+      expect(failure).toBeInstanceOf(RosterFormatError);
+      return (failure as RosterFormatError).text.fr;
+    };
+    expect(await french('')).toBe("Le fichier est vide : un fichier d'adhérents CSV commence par une ligne d'en-tête "
+      + '(member_id, coverage_id, plan, start, end, status, relationship, subscriber_id)');
+    expect(await french('MATRICULE,DEBUT\nM1,2025-01-01\n')).toBe("L'en-tête n'a pas de colonne member_id. Colonnes trouvées : MATRICULE, DEBUT. "
+      + 'Nommez la vôtre avec une correspondance de colonnes (--column member_id=<votre en-tête>)');
+    expect(await french('member_id,start\n', { columns: { plan: 'FORMULE' } })).toMatch(/^L'en-tête n'a pas de colonne « FORMULE » \(associée à plan\)\./);
+    expect(await french('member_id,start\n', { columns: { name: 'NOM' } as never })).toMatch(/^Colonne « name » inconnue dans la correspondance des colonnes/);
+    expect(await french('member_id,start,start\n')).toBe("L'en-tête a 2 colonnes nommées « start »");
+    expect(await french('member_id,start\nM1,2025-01-01\n"M2,2025-01-01\nM3,2025-01-01\n'))
+      .toBe("ligne 3 ou suivante : un champ entre guillemets n'est jamais fermé (il manque un guillemet) ; la suite du fichier ne peut pas être lue de façon fiable");
   });
 
   it('takes a stray quote inside a field literally (names like O"Brien in columns it ignores)', async () => {
@@ -225,6 +257,20 @@ describe('NDJSON rosters', () => {
       '12: Coverage has no identifier with system urn:test:member and no beneficiary',
       '13: Coverage.status is missing',
     ]);
+    expect(errors(all, 'fr')).toEqual([
+      '1: resourceType "Claim" non pris en charge (seulement Patient et Coverage)',
+      "2: n'est pas du JSON valide",
+      "3: n'est pas une ressource FHIR (un objet JSON)",
+      "4: la Coverage n'a pas d'id",
+      '5: Coverage.status "draft" n\'est ni active ni cancelled',
+      '6: Coverage.period.start "2025-02-30" n\'est pas une date FHIR (date ou dateTime)',
+      '7: Coverage.period.end 2025-02-01 précède Coverage.period.start 2025-03-01',
+      "9: la Coverage n'a pas d'identifiant du système urn:test:member et son Patient bénéficiaire non plus",
+      "10: le Patient n'a pas d'id : aucune Coverage ne peut y renvoyer",
+      '11: Coverage.relationship "cousin" n\'est pas un code de subscriber-relationship (self, spouse, child, parent, common, injured, other)',
+      "12: la Coverage n'a pas d'identifiant du système urn:test:member et pas de bénéficiaire",
+      '13: Coverage.status : valeur absente',
+    ]);
     expect(all.find((r) => r.line === 5)).toMatchObject({ coverageId: 'c5' });
   });
 
@@ -233,6 +279,7 @@ describe('NDJSON rosters', () => {
     for (const chunkSize of [4096, 2_000_000]) {
       const all = await ndjson([coverage('a', { identifier: [{ system: SYSTEM, value: 'A' }] }), long, coverage('b', { identifier: [{ system: SYSTEM, value: 'B' }] })], chunkSize);
       expect(errors(all)).toEqual(['2: is longer than 1048576 bytes']);
+      expect(errors(all, 'fr')).toEqual(['2: dépasse 1048576 octets']);
       expect(coverages(all).map((c) => c.memberId)).toEqual(['A', 'B']);
     }
   });

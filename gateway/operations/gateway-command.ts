@@ -95,6 +95,8 @@ export interface CommandHelp {
   readonly examples: readonly string[];
   /** A paragraph of its own, before the exit codes. */
   readonly note?: string;
+  /** Its own exit codes section (title included), for a command whose codes are not those above (passerelle registry, keys). */
+  readonly exitCodes?: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export interface CommandHelp {
  */
 export function setUpGatewayCommand(command: Command, language: Language, help: CommandHelp): Command {
   const t = TEXTS[language];
-  const sections = [help.note, help.role ? t.connectionHelp(help.role) : undefined, t.exitCodes, `${t.examplesTitle}\n${help.examples.map((e) => `  ${e}`).join('\n')}`];
+  const sections = [help.note, help.role ? t.connectionHelp(help.role) : undefined, help.exitCodes ?? t.exitCodes, `${t.examplesTitle}\n${help.examples.map((e) => `  ${e}`).join('\n')}`];
   return command
     .helpOption('-h, --help', t.helpOption)
     .configureHelp({ styleTitle: (title) => t.titles[title] ?? title })

@@ -342,5 +342,16 @@ describe('the built `passerelle` bin, as a child process', () => {
     expect(fr.stdout).toContain('Utilisation : passerelle submit [options] <files...>');
     expect(fr.stdout).toContain('Codes de sortie :\n  0  fait');
     expect((await cli(['poll', '--help'], { LANG: 'fr_FR.UTF-8' })).stdout).toContain('acquitter les messages affichés');
+
+    // The command itself and hash-secret too.
+    const top = await cli(['--help'], { LANG: 'fr_SN.UTF-8' });
+    expect([top.status, top.stderr]).toEqual([0, '']);
+    expect(top.stdout).toMatch(/^Utilisation : passerelle \[options\] \[command\]\n\nPasserelle, passerelle FHIR R4 des demandes de remboursement/);
+    expect(top.stdout).toMatch(/hash-secret \[options\] +affiche l'empreinte scrypt/);
+    expect((await cli(['--help'])).stdout).toMatch(/hash-secret \[options\] +print the scrypt hash/);
+    const short = await cli(['hash-secret', '--lang', 'fr'], {}, 'trop-court');
+    expect([short.status, short.stderr]).toEqual([2, 'Le secret doit compter au moins 16 caractères.\n']);
+    const hashed = await cli(['hash-secret'], {}, 'a-secret-long-enough');
+    expect([hashed.status, hashed.stdout]).toEqual([0, expect.stringMatching(/^scrypt\$/)]);
   }, 30_000);
 });

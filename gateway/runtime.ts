@@ -142,7 +142,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
         }
       },
       checkEligibility: (accepted) => claimEligibilityIssues(accepted, { registry, eligibility }),
-      checkMapping: (accepted) => claimMappingIssues(accepted, adapters) });
+      checkMapping: (accepted) => claimMappingIssues(accepted, adapters, registry) });
     const exchangeRepository = new ExchangeRepository(db);
     const exchanges = new ExchangeService({
       exchanges: exchangeRepository, claims, registry, outbox, logger,

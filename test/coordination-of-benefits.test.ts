@@ -308,6 +308,30 @@ describe('coordination of benefits', () => {
     const withAnswer = twoPayers((claim) => { claim.insurance![1]!.claimResponse = { reference: 'ClaimResponse/earlier' }; });
     expect(expectOutcome(await gw.submit(withAnswer), 422, 'coordination-invalid')[0]!.expression).toEqual(['Bundle.entry[0].resource.insurance[1].claimResponse']);
   }, 30_000);
+
+  it("refuses at submission a later payer whose format cannot carry the earlier payer's adjudication, before any payer is asked", async () => {
+    // The CSV mutuelle takes the claim on its own, but its batch format has no column for the IPM's answer.
+    const csvLater = twoPayers((_claim, bundle) => {
+      (bundle.entry![3]!.resource as { payor: Reference[] }).payor[0] = { identifier: { system: 'urn:passerelle:participant', value: 'demo-mutuelle-csv' } };
+    });
+    const before = delivered.length;
+    const issues = expectOutcome(await gw.submit(csvLater), 422, 'mapping-unsupported-element');
+    const carried = issues.find((i) => i.expression?.[0] === 'Bundle.entry[0].resource.insurance[0].claimResponse');
+    expect(carried?.diagnostics).toMatch(/^Mutuelle Démo \(fichiers CSV\) is a later payer of this claim \(Claim\.insurance\[1\]\)/);
+    const french = expectOutcome(await gw.submit(csvLater, 'demo-clinic', { 'Accept-Language': 'fr' }), 422, 'mapping-unsupported-element');
+    expect(french.find((i) => i.expression?.[0] === 'Bundle.entry[0].resource.insurance[0].claimResponse')?.diagnostics).toMatch(/est un payeur suivant de cette demande/);
+    expect(delivered.length).toBe(before); // nothing went to the IPM either
+
+    // Sent to the CSV mutuelle alone (not coordinated), the same claim has nothing its format cannot carry there.
+    const alone = twoPayers((claim, bundle) => {
+      claim.insurance = [claim.insurance![1]!];
+      claim.insurance[0]!.focal = true;
+      claim.insurer = { identifier: { system: 'urn:passerelle:participant', value: 'demo-mutuelle-csv' } };
+      (bundle.entry![3]!.resource as { payor: Reference[] }).payor[0] = { identifier: { system: 'urn:passerelle:participant', value: 'demo-mutuelle-csv' } };
+    });
+    const answer = await gw.submit(alone);
+    expect(JSON.stringify(answer.body).includes('insurance[0].claimResponse')).toBe(false);
+  }, 30_000);
 });
 
 describe('coordination of benefits in the store (PGlite)', () => {

@@ -134,7 +134,7 @@ function mappingFailedResponse(claim: ClaimRecord, err: MappingError): ClaimResp
       en: "The claim cannot be put in the insurer's format; see the contained OperationOutcome (#mapping-outcome)",
       fr: "La demande ne peut pas être mise au format de l'assureur ; voir l'OperationOutcome contenu (#mapping-outcome)",
     },
-    contained: { ...withTranslations(outcome(err.issues.map(mappingOutcomeIssue))), id: 'mapping-outcome' },
+    contained: { ...withTranslations(outcome(err.issues.map((found) => mappingOutcomeIssue(found)))), id: 'mapping-outcome' },
   });
 }
 

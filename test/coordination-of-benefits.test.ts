@@ -260,6 +260,35 @@ describe('coordination of benefits', () => {
     ]);
   }, 60_000);
 
+  it('settles the split when the provider cancels the follow-on: that payer pays nothing, the rest is the patient\'s', async () => {
+    await gw.sandbox('/_control/faults', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ insurer: 'demo-mutuelle', operation: 'Claim/$submit', status: 503, count: 2 }),
+    });
+    const { rootId, followOnId } = await coordinated();
+    await gw.waitForStatus(followOnId, ['failed']);
+    expect((await splits(rootId)).at(-1)!.outcome).toBe('partial');
+
+    const token = await gw.token('demo-clinic');
+    const cancel = await fetch(`${gw.url}/fhir/Task`, {
+      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/financialtaskcode', code: 'cancel' }] }, focus: { reference: `Claim/${followOnId}` } }),
+    });
+    expect(cancel.status).toBe(200);
+    const split = await splitWith(rootId, 'complete');
+    expect(sharesOf(split).map((s) => [s.party, s.payer, s.state, s.amount, s.claim])).toEqual([
+      ['payer', 'demo-insurer', 'adjudicated', 20000, `Claim/${rootId}`], ['payer', 'demo-mutuelle', 'cancelled', 0, `Claim/${followOnId}`], ['patient', undefined, undefined, 5000, undefined],
+    ]);
+    expect([total(split, 'submitted'), total(split, 'benefit'), total(split, 'copay')]).toEqual([25000, 20000, 5000]);
+    expect(split.disposition).toMatch(/the claim to Mutuelle Démo was cancelled \(pays 0 XOF\); the patient pays 5000 XOF/);
+    // Written with the cancellation, once: cancelling again changes nothing.
+    await fetch(`${gw.url}/fhir/Task`, {
+      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/financialtaskcode', code: 'cancel' }] }, focus: { reference: `Claim/${followOnId}` } }),
+    });
+    expect((await splits(rootId)).filter((r) => r.outcome === 'complete')).toHaveLength(1);
+  }, 60_000);
+
   it('leaves the rest to the patient when the mutuelle refuses the claim', async () => {
     // The mutuelle answers the follow-on with a refusal (HTTP 422): final at once, an "error" answer.
     await gw.sandbox('/_control/faults', {

@@ -25,6 +25,8 @@ export interface PayerShare {
   readonly claimId?: string;
   /** Its final answer (outcome complete, partial or error), once given. */
   readonly answer?: ClaimResponse & { id: string };
+  /** The claim sent to this payer was cancelled before it answered: it pays nothing, and the coordination ends there. */
+  readonly cancelled?: boolean;
 }
 
 /** The provider's original claim the split is written on. */
@@ -36,7 +38,7 @@ export interface SplitClaim {
   readonly patient: ClaimResponse['patient'];
 }
 
-type ShareState = 'adjudicated' | 'refused' | 'outstanding';
+type ShareState = 'adjudicated' | 'refused' | 'cancelled' | 'outstanding';
 type Currency = NonNullable<Money['currency']>;
 
 /** Rounded to the cent (XOF amounts are whole already). */
@@ -60,14 +62,20 @@ export function paidBy(answer: ClaimResponse): number {
   return round(Math.max(0, benefit ?? answer.payment?.amount?.value ?? 0));
 }
 
-/** The payers asked so far or still to ask: a refusal ends the coordination, so the payers after it are not. */
+/** The payers asked so far or still to ask: a refusal or a cancelled claim ends the coordination, so the payers after it are not. */
 function askedShares(shares: readonly PayerShare[]): readonly PayerShare[] {
-  const refused = shares.findIndex((s) => s.answer?.outcome === 'error');
-  return refused < 0 ? shares : shares.slice(0, refused + 1);
+  const ended = shares.findIndex((s) => s.answer?.outcome === 'error' || (!s.answer && s.cancelled));
+  return ended < 0 ? shares : shares.slice(0, ended + 1);
 }
 
 function stateOf(share: PayerShare): ShareState {
-  return !share.answer ? 'outstanding' : share.answer.outcome === 'error' ? 'refused' : 'adjudicated';
+  if (!share.answer) return share.cancelled ? 'cancelled' : 'outstanding';
+  return share.answer.outcome === 'error' ? 'refused' : 'adjudicated';
+}
+
+/** What a payer pays in the split: its answer's share, nothing for a cancelled claim; undefined while outstanding. */
+function shareOf(share: PayerShare): number | undefined {
+  return share.answer ? paidBy(share.answer) : share.cancelled ? 0 : undefined;
 }
 
 function shareExtension(share: PayerShare, currency: Currency): Extension {
@@ -81,7 +89,7 @@ function shareExtension(share: PayerShare, currency: Currency): Extension {
       ...(share.claimId ? [{ url: 'claim', valueReference: { reference: `Claim/${share.claimId}` } }] : []),
       ...(share.answer ? [{ url: 'claimResponse', valueReference: { reference: `ClaimResponse/${share.answer.id}` } }] : []),
       { url: 'state', valueCode: state },
-      ...(share.answer ? [{ url: 'amount', valueMoney: { value: paidBy(share.answer), currency } }] : []),
+      ...(shareOf(share) === undefined ? [] : [{ url: 'amount', valueMoney: { value: shareOf(share)!, currency } }]),
     ],
   };
 }
@@ -109,6 +117,9 @@ function disposition(shares: readonly PayerShare[], submitted: number, paid: num
       const claim = share.claimId ? ` (Claim/${share.claimId})` : '';
       return { en: `${share.insurerName}'s share is outstanding${claim}`, fr: `la part de ${share.insurerName} reste due${claim}` };
     }
+    if (state === 'cancelled') {
+      return { en: `the claim to ${share.insurerName} was cancelled (pays 0 ${currency})`, fr: `la demande à ${share.insurerName} a été annulée (paie 0 ${currency})` };
+    }
     return state === 'refused'
       ? { en: `${share.insurerName} refused the claim (pays 0 ${currency})`, fr: `${share.insurerName} a refusé la demande (paie 0 ${currency})` }
       : { en: `${share.insurerName} pays ${paidBy(share.answer!)} ${currency}`, fr: `${share.insurerName} paie ${paidBy(share.answer!)} ${currency}` };
@@ -135,8 +146,8 @@ function disposition(shares: readonly PayerShare[], submitted: number, paid: num
 export function splitResponse(id: string, original: SplitClaim, shares: readonly PayerShare[], now = new Date()): ClaimResponse & { id: string } {
   const asked = askedShares(shares);
   const { value: submitted, currency } = claimAmount(original.claim);
-  const paid = round(asked.reduce((sum, s) => sum + (s.answer ? paidBy(s.answer) : 0), 0));
-  const settled = asked.every((s) => s.answer);
+  const paid = round(asked.reduce((sum, s) => sum + (shareOf(s) ?? 0), 0));
+  const settled = asked.every((s) => shareOf(s) !== undefined);
   const patient = round(Math.max(0, submitted - paid));
   return {
     resourceType: 'ClaimResponse',

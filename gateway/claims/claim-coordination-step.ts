@@ -48,6 +48,23 @@ export async function coordinationStep(
   return { ...(followOn ? { followOn } : {}), split: { claimId: rootId, response, jobs: provider?.callbackUrl ? [callbackJob(id)] : [] } };
 }
 
+/**
+ * The split a follow-on claim's cancellation leads to, written with the cancellation: that payer pays
+ * nothing, the payers after it are not asked, and the rest is the patient's. Undefined for a claim that
+ * is not a follow-on (an original cancelled before its first payer answered has nothing to split).
+ */
+export async function cancellationSplit(deps: CoordinationDeps, claim: ClaimRecord, provider: Participant | undefined): Promise<CoordinationStep['split']> {
+  if (!claim.coordinationRoot) return undefined;
+  const root = await deps.claims.get(claim.coordinationRoot);
+  if (!root?.bundle) return undefined;
+  const shares = await payerShares(deps, root, await deps.claims.coordination(root.id), { claimId: claim.id, cancelled: true }, undefined);
+  const id = randomUUID();
+  const response = splitResponse(id, {
+    id: root.id, claim: root.bundle.entry![0]!.resource as Claim, providerId: root.providerId, insurerId: root.insurerId, patient: patientOf(root.bundle),
+  }, shares);
+  return { claimId: root.id, response, jobs: provider?.callbackUrl ? [callbackJob(id)] : [] };
+}
+
 /** The follow-on claim for the next payer, carrying this answer; undefined at the end of the coordination. */
 async function followOnClaim(deps: CoordinationDeps, claim: ClaimRecord, rootId: string, answer: ClaimResponse & { id: string }): Promise<CoordinationStep['followOn']> {
   const next = nextPayerEntry(claim.bundle!);
@@ -78,14 +95,19 @@ async function followOnClaim(deps: CoordinationDeps, claim: ClaimRecord, rootId:
 
 /** Every payer of the original claim in payer order, with the claim sent to it and its final answer so far. */
 async function payerShares(
-  deps: CoordinationDeps, root: ClaimRecord, chain: readonly CoordinatedClaim[], current: { claimId: string; answer: ClaimResponse & { id: string } },
-  followOn: CoordinationStep['followOn'],
+  deps: CoordinationDeps, root: ClaimRecord, chain: readonly CoordinatedClaim[],
+  current: { claimId: string; answer?: ClaimResponse & { id: string }; cancelled?: boolean }, followOn: CoordinationStep['followOn'],
 ): Promise<PayerShare[]> {
   const byInsurer = new Map(chain.map((c) => [c.claim.insurerId, c]));
   return Promise.all(payerOrder(root.bundle!, root.insurerId).map(async ({ sequence, insurerId }) => {
     const sent = byInsurer.get(insurerId);
     const claimId = sent?.claim.id ?? (followOn?.insurerId === insurerId ? followOn.id : undefined);
     const answer = claimId === current.claimId ? current.answer : sent?.answer;
-    return { sequence, insurerId, insurerName: (await payerName(deps.registry, insurerId)).name, ...(claimId ? { claimId } : {}), ...(answer ? { answer } : {}) };
+    // A claim cancelled before it was answered (this cancellation, or an earlier one).
+    const cancelled = !answer && (claimId === current.claimId ? current.cancelled === true : sent?.claim.status === 'cancelled');
+    return {
+      sequence, insurerId, insurerName: (await payerName(deps.registry, insurerId)).name,
+      ...(claimId ? { claimId } : {}), ...(answer ? { answer } : {}), ...(cancelled ? { cancelled } : {}),
+    };
   }));
 }

@@ -301,24 +301,31 @@ export class ClaimRepository {
     }
     // A split is written when the claim went on (or ended the coordination), never for an answer that changed nothing.
     if (step.split && (followOn || !step.followOn)) {
-      await this.insertResponse(tx, step.split.claimId, 'gateway', undefined, step.split.response);
-      await this.event(tx, step.split.claimId, 'coordination-split', { claimResponse: step.split.response.id, outcome: step.split.response.outcome });
-      await writeOutbox(tx, step.split.jobs);
+      await this.writeSplit(tx, step.split);
       return { followOn, split: step.split.response.id };
     }
     return { followOn };
   }
 
+  /** The gateway's split answer on the original claim of a coordination, its event and its push. */
+  private async writeSplit(tx: Queryable, split: NonNullable<CoordinationStep['split']>): Promise<void> {
+    await this.insertResponse(tx, split.claimId, 'gateway', undefined, split.response);
+    await this.event(tx, split.claimId, 'coordination-split', { claimResponse: split.response.id, outcome: split.response.outcome });
+    await writeOutbox(tx, split.jobs);
+  }
+
   /**
    * Marks a claim cancelled if its status is still one of those given, with a "cancelled" event naming
-   * who asked. Returns the claim as it is afterwards, and whether this call cancelled it.
+   * who asked, and (a follow-on claim of a coordination) the split it leads to, in the same transaction.
+   * Returns the claim as it is afterwards, and whether this call cancelled it.
    */
-  async cancel(claimId: string, from: readonly ClaimStatus[], by: string): Promise<{ claim?: ClaimRecord; cancelled: boolean }> {
+  async cancel(claimId: string, from: readonly ClaimStatus[], by: string, split?: CoordinationStep['split']): Promise<{ claim?: ClaimRecord; cancelled: boolean }> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<ClaimRow>(
         `update claims set status = 'cancelled', stuck_since = null, updated_at = now() where id = $1 and status = any($2::text[]) returning *`, [claimId, [...from]]);
       if (rows[0]) {
         await this.event(tx, claimId, 'cancelled', { by });
+        if (split) await this.writeSplit(tx, split);
         return { claim: toClaim(rows[0]), cancelled: true };
       }
       const current = await tx.query<ClaimRow>('select * from claims where id = $1', [claimId]);

@@ -23,7 +23,7 @@ import {
   CANCELLABLE_HERE, COORDINATION_FOLLOW_ON_EXTENSION, COORDINATION_ORIGINAL_EXTENSION, PROCESSING_STATUS_EXTENSION, REPLACED_BY_EXTENSION, STUCK_SINCE_EXTENSION, statusForOutcome,
 } from './claim-status.js';
 import { coordinationIssues } from './claim-coordination.js';
-import { coordinationStep } from './claim-coordination-step.js';
+import { cancellationSplit, coordinationStep } from './claim-coordination-step.js';
 import { deliveryErrorResponse, queuedResponse } from './gateway-responses.js';
 
 export interface ClaimServiceDeps {
@@ -203,7 +203,9 @@ export class ClaimService {
     if (caller.kind !== 'provider') throw notFound('Claim', request.claimId);
     const claim = await this.visibleClaim(request.claimId, caller);
     const by = caller.participantId;
-    const here = await this.deps.claims.cancel(claim.id, [...CANCELLABLE_HERE], by);
+    // A follow-on claim of a coordination: its cancellation settles the split (that payer pays nothing).
+    const split = claim.coordinationRoot ? await cancellationSplit(this.deps, claim, await this.deps.registry.get(claim.providerId)) : undefined;
+    const here = await this.deps.claims.cancel(claim.id, [...CANCELLABLE_HERE], by, split);
     if (here.cancelled || here.claim?.status === 'cancelled') return this.completed(request, here.claim!);
     const current = here.claim!;
     if (current.status !== 'pended') throw tooLate(current);
@@ -212,7 +214,7 @@ export class ClaimService {
       throw gatewayError('cancel-not-offered', { en: `The insurer ${current.insurerId} has taken the claim and takes no cancellations through the gateway: ask it directly`, fr: `L'assureur ${current.insurerId} a déjà pris la demande en traitement et n'accepte pas d'annulation par la passerelle : adressez-vous directement à lui` }, 'Task.focus');
     }
     if (asked === 'too-late') throw tooLate(current);
-    const atInsurer = await this.deps.claims.cancel(claim.id, ['pended'], by);
+    const atInsurer = await this.deps.claims.cancel(claim.id, ['pended'], by, split);
     if (!atInsurer.cancelled && atInsurer.claim?.status !== 'cancelled') throw tooLate(atInsurer.claim!);
     this.deps.logger.info({ claimId: claim.id, insurer: claim.insurerId }, 'claim cancelled at its insurer');
     return this.completed(request, atInsurer.claim!);

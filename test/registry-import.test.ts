@@ -372,6 +372,28 @@ describe('roster import on PostgreSQL', () => {
     expect(fr.stderr).toEqual([]);
   });
 
+  it("keeps a database error's SQLSTATE with a failed import, never its message, which can quote the file's values", async () => {
+    const insurerId = await newInsurer(db);
+    // A trigger standing for any database error whose message quotes a row's values.
+    await db.exec(`create function test_refuse_member() returns trigger language plpgsql as $$
+        begin if new.member_id = 'SECRET-M42' then raise exception 'member % refused', new.member_id using errcode = 'P0001'; end if; return new; end $$;
+      create trigger test_refuse_member before insert on registry_coverages for each row execute function test_refuse_member();`);
+    try {
+      const roster = 'member_id,start,end\nSECRET-M41,2025-01-01,2099-12-31\nSECRET-M42,2025-01-01,2099-12-31\n';
+      const failure = await importRoster(db, { insurerId, format: 'csv', mode: 'delta', input: Readable.from([roster]) }).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(ImportFailedError);
+      expect((failure as Error).message).toMatch(/member SECRET-M42 refused/); // to the caller, as it is
+      const [failed] = await imports(db, insurerId);
+      expect(failed).toMatchObject({ status: 'failed', error: {
+        en: "the database refused the import (SQLSTATE P0001); its message is not kept, as it can quote the file's values",
+        fr: "la base de données a refusé l'import (SQLSTATE P0001) ; son message n'est pas conservé, car il peut citer des valeurs du fichier",
+      } });
+      expect(JSON.stringify(failed)).not.toContain('SECRET');
+    } finally {
+      await db.exec('drop trigger test_refuse_member on registry_coverages; drop function test_refuse_member();');
+    }
+  });
+
   it('reads the imports logged before migration 022 (an English error as text, no rows kept) in both languages', async () => {
     const older = await createTestDatabase();
     const legacy = await openDatabase({ databaseUrl: older.url, dataDir });

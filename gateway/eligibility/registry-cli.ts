@@ -20,7 +20,7 @@ import { openDatabase, type Database } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import type { Language } from '../validation/rules.js';
 import { MemberStore, importInLanguage, type RegistryImport } from './member-store.js';
-import { ImportFailedError, ImportRefusedError, importRoster, type ImportMode, type ImportReport } from './roster-import.js';
+import { ImportFailedError, ImportRefusedError, importRoster, isDatabaseError, type ImportMode, type ImportReport } from './roster-import.js';
 import { RosterFormatError, checkColumnMapping, type ColumnMapping, type RosterFormat } from './roster.js';
 
 export type { Terminal };
@@ -374,7 +374,8 @@ function failureText(err: unknown, language: Language): string {
   const t = TEXTS[language];
   if (err instanceof UsageError) return err.message;
   if (err instanceof ImportRefusedError) return err.text[language];
-  if (err instanceof ImportFailedError) return t.importFailed(err.importId, err.cause instanceof RosterFormatError, err.text[language]);
+  // A database error's own message is shown here, to the operator who ran the import, but never stored (it can quote the file's values).
+  if (err instanceof ImportFailedError) return t.importFailed(err.importId, err.cause instanceof RosterFormatError, err.text[language] + (isDatabaseError(err.cause) ? `: ${err.message}` : ''));
   return t.nothingImported(err instanceof Error ? err.message : String(err));
 }
 

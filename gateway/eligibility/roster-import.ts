@@ -87,9 +87,29 @@ class ImportStopped extends Error {
   }
 }
 
-/** What a failure says, in both languages: its own texts when it has them, else its message (English) in both. */
-function messageOf(err: unknown): Bilingual {
+/** An error the database raised (PostgreSQL or PGlite): it has a SQLSTATE. */
+export function isDatabaseError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return err instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/**
+ * What a failure says, in both languages: its own texts when it has them; for a database error its
+ * SQLSTATE and constraint only, since the database's message can quote the file's values (member
+ * numbers, names) and this text is stored and shown; else its message (English) in both.
+ */
+export function messageOf(err: unknown): Bilingual {
   if (err instanceof ImportStopped || err instanceof RosterFormatError) return err.text;
+  const { constraint } = (err ?? {}) as { constraint?: unknown };
+  if (isDatabaseError(err)) {
+    const { code } = err;
+    const on = typeof constraint === 'string' ? `, constraint ${constraint}` : '';
+    const sur = typeof constraint === 'string' ? `, contrainte ${constraint}` : '';
+    return {
+      en: `the database refused the import (SQLSTATE ${code}${on}); its message is not kept, as it can quote the file's values`,
+      fr: `la base de données a refusé l'import (SQLSTATE ${code}${sur}) ; son message n'est pas conservé, car il peut citer des valeurs du fichier`,
+    };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return { en: message, fr: message };
 }

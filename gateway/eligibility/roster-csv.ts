@@ -6,7 +6,7 @@ import { Readable, pipeline } from 'node:stream';
 import { CsvError, Parser } from 'csv-parse';
 import type { Bilingual } from '../fhir/outcomes.js';
 import {
-  CSV_DATE_FORMATS, MAX_RECORD_BYTES, ROSTER_COLUMNS, RosterFormatError, rowOf, toBuffer,
+  CSV_DATE_FORMATS, MAX_RECORD_BYTES, ROSTER_COLUMNS, RosterFormatError, rosterDate, rowOf, toBuffer,
   type ColumnMapping, type Input, type RosterColumn, type RosterOptions, type RosterRow,
 } from './roster-rows.js';
 
@@ -109,6 +109,13 @@ function headerOf(record: readonly string[], mapping: ColumnMapping): Header {
       indexes.push([column, found[0]!]);
       labels.set(column, names[found[0]!]!);
     } else if (mapping[column] !== undefined || column === 'member_id' || column === 'start') {
+      // A first line holding a date is a member's row, not a header: say so without quoting it (it is patient data).
+      if (names.some((name) => rosterDate(name) !== undefined)) {
+        throw new RosterFormatError({
+          en: `The first line holds a date, so it is a member's row, not a header: the file needs a header line naming its columns (${column} at least), e.g. member_id,start,end`,
+          fr: `La première ligne contient une date : c'est la ligne d'un adhérent, pas un en-tête. Le fichier doit commencer par une ligne d'en-tête qui nomme ses colonnes (au moins ${column}), par exemple member_id,start,end`,
+        });
+      }
       const mapped = mapping[column] !== undefined;
       throw new RosterFormatError({
         en: `The header has no ${mapped ? `"${mapping[column]}" (mapped to ${column})` : column} column. Columns found: ${names.join(', ')}. `

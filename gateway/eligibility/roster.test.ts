@@ -148,6 +148,16 @@ describe('CSV rosters', () => {
       .toBe("ligne 3 ou suivante : un champ entre guillemets n'est jamais fermé (il manque un guillemet) ; la suite du fichier ne peut pas être lue de façon fiable");
   });
 
+  it('says a file without a header is one, quoting none of its first row (a member\'s data)', async () => {
+    const headerless = 'M0042,2025-01-01,2025-12-31,DIOP Awa\nM0043,2025-01-01,2025-12-31,FALL Moussa\n';
+    const refused = await csv(headerless).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(RosterFormatError);
+    const { text } = refused as RosterFormatError;
+    expect(text.en).toBe("The first line holds a date, so it is a member's row, not a header: the file needs a header line naming its columns (member_id at least), e.g. member_id,start,end");
+    expect(text.fr).toMatch(/^La première ligne contient une date : c'est la ligne d'un adhérent, pas un en-tête/);
+    expect(JSON.stringify(text)).not.toMatch(/M0042|DIOP/);
+  });
+
   it('takes a stray quote inside a field literally (names like O"Brien in columns it ignores)', async () => {
     const all = await csv('member_id,nom,start\nM1,O"Brien,2025-01-01\nM2,"Ba" junior,2025-01-01\n');
     expect(errors(all)).toEqual([]);

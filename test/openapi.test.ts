@@ -44,6 +44,10 @@ describe('OpenAPI', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('swagger-ui');
     expect((await fetch(`${gw.url}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+    // Not the package's own index.html, which points at the petstore example.
+    const index = await (await fetch(`${gw.url}/docs/index.html`)).text();
+    expect(index).toContain('swagger-ui-init.js?lang=en');
+    expect(index).not.toMatch(/petstore/i);
   });
 });
 

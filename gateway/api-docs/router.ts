@@ -78,10 +78,12 @@ export function apiDocsRouter(publicBaseUrl?: string, defaultLanguage: Language 
     if (req.path !== '/swagger-ui-init.js') return next();
     res.type('application/javascript').send(scripts[language(req, res)]);
   };
-  const page: RequestHandler = (req, res, next) => {
-    if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+  // The page at /docs/ (after swagger-ui-express, which redirects /docs there) and at /docs/index.html
+  // (before it: swagger-ui-dist's own index.html would show its petstore example).
+  const pageAt = (path: string): RequestHandler => (req, res, next) => {
+    if (req.path !== path || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     res.type('html').send(pages[language(req, res)]);
   };
-  router.use('/docs', script, swaggerUi.serve, page);
+  router.use('/docs', script, pageAt('/index.html'), swaggerUi.serve, pageAt('/'));
   return router;
 }

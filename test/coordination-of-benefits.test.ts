@@ -190,6 +190,14 @@ describe('coordination of benefits', () => {
     expect(split.request).toEqual({ reference: `Claim/${rootId}` });
     expect(split.insurance?.map((i) => i.claimResponse?.reference)).toEqual([`ClaimResponse/${ipm.id}`, `ClaimResponse/${mutuelle.id}`]);
     expect(processingStatus((await gw.get(`/fhir/Claim/${rootId}`)).body as unknown as Claim)).toBe('complete');
+
+    // The operators' transaction log shows both payers' claims under the provider's invoice number, and finds them by it.
+    const invoice = claim.identifier![0]!.value!;
+    const log = await gw.get(`/admin/transactions?identifier=${encodeURIComponent(invoice)}`, 'demo-operator');
+    expect(log.body).toMatchObject({ total: 2, transactions: [
+      { kind: 'claim', id: followOnId, identifier: invoice, insurer: 'demo-mutuelle' }, { kind: 'claim', id: rootId, identifier: invoice, insurer: 'demo-insurer' },
+    ] });
+    expect((await gw.get(`/admin/transactions?identifier=${followOnId}`, 'demo-operator')).body).toMatchObject({ total: 1, transactions: [{ id: followOnId, identifier: invoice }] });
     shared = { rootId, followOnId, splitId: split.id! };
   }, 60_000);
 

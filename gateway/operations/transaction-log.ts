@@ -39,10 +39,15 @@ interface TransactionRow {
   attempts: number | null; last_error: string | null; created_at: Date; updated_at: Date;
 }
 
-// Both sources as one relation; the planner pushes the filters into each branch.
+// Both sources as one relation; the planner pushes the filters into each branch. A follow-on claim of a
+// coordination of benefits goes by its original's identifier (the provider's invoice number), so both
+// payers' claims show, and are found, under it.
 const LOG = `(
-  select 'claim' as kind, id, provider_id, insurer_id, status, identifier_value as identifier, attempts, last_error, created_at, updated_at
-  from claims
+  select 'claim' as kind, id, provider_id, insurer_id, status,
+    case when coordination_root is null then identifier_value
+      else (select r.identifier_value from claims r where r.id = c.coordination_root) end as identifier,
+    attempts, last_error, created_at, updated_at
+  from claims c
   union all
   select 'eligibility', id, provider_id, insurer_id, status,
     coalesce(request::jsonb #>> '{entry,0,resource,identifier,0,value}', request::jsonb #>> '{identifier,0,value}'),

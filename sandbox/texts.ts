@@ -20,8 +20,3 @@ export function inBothLanguages<K extends string>(name: K, words: Words): Record
   return { [name]: words.en, [`_${name}`]: { extension: [translation] } } as Record<K, string> & Record<`_${K}`, { extension: Extension[] }>;
 }
 
-/** The French translation an element carries, if any (`_disposition` for disposition...). */
-export function frenchOf(element: { extension?: Extension[] } | undefined): string | undefined {
-  const translation = element?.extension?.find((e) => e.url === TRANSLATION_EXTENSION && e.extension?.some((p) => p.url === 'lang' && p.valueCode === 'fr'));
-  return translation?.extension?.find((p) => p.url === 'content')?.valueString;
-}

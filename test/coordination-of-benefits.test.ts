@@ -125,6 +125,14 @@ function itemAmount(response: ClaimResponse, sequence: number, category: string)
   return response.item?.find((i) => i.itemSequence === sequence)?.adjudication.find((a) => a.category.coding?.[0]?.code === category)?.amount?.value;
 }
 
+/** The sandbox mutuelle answers its next count claim submissions with this HTTP status. */
+async function mutuelleFails(status: number, count: number): Promise<void> {
+  const set = await gw.sandbox('/_control/faults', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ insurer: 'demo-mutuelle', operation: 'Claim/$submit', status, count }),
+  });
+  expect(set.status).toBe(201);
+}
+
 /** Submits the two-payer claim and waits for the IPM's answer and the follow-on. */
 async function coordinated(bundle = twoPayers()): Promise<{ rootId: string; followOnId: string; ipm: ClaimResponse }> {
   const answer = await gw.submit(bundle);
@@ -242,10 +250,7 @@ describe('coordination of benefits', () => {
   });
 
   it('makes the follow-on a dead letter when the mutuelle is down, the split saying its share is outstanding; a replay settles it', async () => {
-    await gw.sandbox('/_control/faults', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ insurer: 'demo-mutuelle', operation: 'Claim/$submit', status: 503, count: 2 }),
-    });
+    await mutuelleFails(503, 2);
     const { rootId, followOnId, ipm } = await coordinated();
     await gw.waitForStatus(followOnId, ['failed']);
     // The IPM's answer stays the original's; the split says the mutuelle's share is outstanding.
@@ -269,20 +274,13 @@ describe('coordination of benefits', () => {
   }, 60_000);
 
   it('settles the split when the provider cancels the follow-on: that payer pays nothing, the rest is the patient\'s', async () => {
-    await gw.sandbox('/_control/faults', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ insurer: 'demo-mutuelle', operation: 'Claim/$submit', status: 503, count: 2 }),
-    });
+    await mutuelleFails(503, 2);
     const { rootId, followOnId } = await coordinated();
     await gw.waitForStatus(followOnId, ['failed']);
     expect((await splits(rootId)).at(-1)!.outcome).toBe('partial');
 
-    const token = await gw.token('demo-clinic');
-    const cancel = await fetch(`${gw.url}/fhir/Task`, {
-      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/financialtaskcode', code: 'cancel' }] }, focus: { reference: `Claim/${followOnId}` } }),
-    });
-    expect(cancel.status).toBe(200);
+    const cancelTask = { resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/financialtaskcode', code: 'cancel' }] }, focus: { reference: `Claim/${followOnId}` } };
+    expect((await gw.post('/fhir/Task', cancelTask)).status).toBe(200);
     const split = await splitWith(rootId, 'complete');
     expect(sharesOf(split).map((s) => [s.party, s.payer, s.state, s.amount, s.claim])).toEqual([
       ['payer', 'demo-insurer', 'adjudicated', 20000, `Claim/${rootId}`], ['payer', 'demo-mutuelle', 'cancelled', 0, `Claim/${followOnId}`], ['patient', undefined, undefined, 5000, undefined],
@@ -290,19 +288,13 @@ describe('coordination of benefits', () => {
     expect([total(split, 'submitted'), total(split, 'benefit'), total(split, 'copay')]).toEqual([25000, 20000, 5000]);
     expect(split.disposition).toMatch(/the claim to Mutuelle Démo was cancelled \(pays 0 XOF\); the patient pays 5000 XOF/);
     // Written with the cancellation, once: cancelling again changes nothing.
-    await fetch(`${gw.url}/fhir/Task`, {
-      method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/financialtaskcode', code: 'cancel' }] }, focus: { reference: `Claim/${followOnId}` } }),
-    });
+    expect((await gw.post('/fhir/Task', cancelTask)).status).toBe(200);
     expect((await splits(rootId)).filter((r) => r.outcome === 'complete')).toHaveLength(1);
   }, 60_000);
 
   it('leaves the rest to the patient when the mutuelle refuses the claim', async () => {
     // The mutuelle answers the follow-on with a refusal (HTTP 422): final at once, an "error" answer.
-    await gw.sandbox('/_control/faults', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ insurer: 'demo-mutuelle', operation: 'Claim/$submit', status: 422, count: 1 }),
-    });
+    await mutuelleFails(422, 1);
     const { rootId, followOnId } = await coordinated();
     await gw.waitForStatus(followOnId, ['error']);
     expect((await responses(followOnId)).at(-1)).toMatchObject({ outcome: 'error', error: [{ code: { coding: [{ code: 'insurer-refused' }] } }] });

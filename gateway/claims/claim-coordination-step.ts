@@ -40,12 +40,17 @@ export async function coordinationStep(
   if (!root?.bundle) return undefined; // purged: nothing left to split
   const followOn = status === 'error' ? undefined : await followOnClaim(deps, claim, rootId, answer);
   if (!followOn && !claim.coordinationRoot && status === 'error') return undefined;
-  const shares = payerShares(deps, root, await deps.claims.coordination(rootId), { claimId: claim.id, answer }, followOn);
+  const shares = await payerShares(deps, root, await deps.claims.coordination(rootId), { claimId: claim.id, answer }, followOn);
+  return { ...(followOn ? { followOn } : {}), split: splitOn(root, shares, provider) };
+}
+
+/** The split written on the original claim (its bundle still there), pushed to a provider that has a callback. */
+function splitOn(root: ClaimRecord, shares: readonly PayerShare[], provider: Participant | undefined): NonNullable<CoordinationStep['split']> {
   const id = randomUUID();
   const response = splitResponse(id, {
-    id: rootId, claim: root.bundle.entry![0]!.resource as Claim, providerId: root.providerId, insurerId: root.insurerId, patient: patientOf(root.bundle),
-  }, await shares);
-  return { ...(followOn ? { followOn } : {}), split: { claimId: rootId, response, jobs: provider?.callbackUrl ? [callbackJob(id)] : [] } };
+    id: root.id, claim: root.bundle!.entry![0]!.resource as Claim, providerId: root.providerId, insurerId: root.insurerId, patient: patientOf(root.bundle!),
+  }, shares);
+  return { claimId: root.id, response, jobs: provider?.callbackUrl ? [callbackJob(id)] : [] };
 }
 
 /**
@@ -57,12 +62,7 @@ export async function cancellationSplit(deps: CoordinationDeps, claim: ClaimReco
   if (!claim.coordinationRoot) return undefined;
   const root = await deps.claims.get(claim.coordinationRoot);
   if (!root?.bundle) return undefined;
-  const shares = await payerShares(deps, root, await deps.claims.coordination(root.id), { claimId: claim.id, cancelled: true }, undefined);
-  const id = randomUUID();
-  const response = splitResponse(id, {
-    id: root.id, claim: root.bundle.entry![0]!.resource as Claim, providerId: root.providerId, insurerId: root.insurerId, patient: patientOf(root.bundle),
-  }, shares);
-  return { claimId: root.id, response, jobs: provider?.callbackUrl ? [callbackJob(id)] : [] };
+  return splitOn(root, await payerShares(deps, root, await deps.claims.coordination(root.id), { claimId: claim.id, cancelled: true }, undefined), provider);
 }
 
 /** The follow-on claim for the next payer, carrying this answer; undefined at the end of the coordination. */

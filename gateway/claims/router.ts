@@ -10,7 +10,7 @@ import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, invalid, notFound } from '../fhir/outcomes.js';
 import { referencedId } from '../fhir/references.js';
 import type { Conformance } from '../validation/conformance.js';
-import { languageOf, type Language } from '../validation/rules.js';
+import type { Language } from '../validation/rules.js';
 import type { ParticipantRegistry } from '../participants/registry.js';
 import { hasErrors } from '../validation/validators.js';
 import { ClaimService } from './claim-service.js';
@@ -36,7 +36,7 @@ export function claimRouter(deps: ClaimRoutesDeps): express.Router {
     fhirRoute(handler, { scope, idempotent }, deps);
 
   router.post('/fhir/Claim/$submit', deps.body, route(async (req) => {
-    const answer = await deps.service.submit(req.body, req.caller, languageOf(req.header('accept-language'), deps.defaultLanguage));
+    const answer = await deps.service.submit(req.body, req.caller, req.language);
     return { status: 202, resource: answer.claimResponse, location: `${req.baseUrl}/fhir/Claim/${answer.claimId}` };
   }, 'system/Claim.write', true));
 
@@ -91,7 +91,7 @@ export async function receiveInsurerAnswer(deps: ClaimRoutesDeps, req: FhirReque
   const claim = await deps.service.visibleClaim(claimId, req.caller);
   const insurer = await deps.registry.get(req.caller.participantId);
   const issues = deps.conformance.validate(body, {
-    expression: 'ClaimResponse', language: languageOf(req.header('accept-language'), deps.defaultLanguage), packs: deps.conformance.packsInForce(insurer?.profilePacks),
+    expression: 'ClaimResponse', language: req.language, packs: deps.conformance.packsInForce(insurer?.profilePacks),
   });
   if (hasErrors(issues)) throw invalid(issues);
   return deps.service.recordInsurerAnswer(claim, body as unknown as ClaimResponse);

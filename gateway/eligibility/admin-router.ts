@@ -12,7 +12,7 @@ import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handl
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError, notFound } from '../fhir/outcomes.js';
 import type { Participant, ParticipantRegistry } from '../participants/registry.js';
-import { languageOf, type Language } from '../validation/rules.js';
+import type { Language } from '../validation/rules.js';
 import type { LiveEligibility } from './live-eligibility.js';
 import { importInLanguage, type MemberStore } from './member-store.js';
 
@@ -38,14 +38,12 @@ export function registryAdminRouter(deps: RegistryAdminDeps): express.Router {
     return found;
   };
 
-  const language = (req: FhirRequest) => languageOf(req.header('accept-language'), deps.defaultLanguage ?? 'en');
-
   router.get('/admin/registries', route(async (req) => {
     const insurers = (await deps.registry.insurers()).filter((i) => i.eligibility);
-    return { status: 200, resource: { total: insurers.length, registries: await Promise.all(insurers.map((i) => view(i, deps, language(req)))) } };
+    return { status: 200, resource: { total: insurers.length, registries: await Promise.all(insurers.map((i) => view(i, deps, req.language))) } };
   }));
 
-  router.get('/admin/registries/:id', route(async (req) => ({ status: 200, resource: await view(await insurer(req.params.id!), deps, language(req)) })));
+  router.get('/admin/registries/:id', route(async (req) => ({ status: 200, resource: await view(await insurer(req.params.id!), deps, req.language) })));
 
   router.post('/admin/registries/:id/$sync', route(async (req) => {
     const found = await insurer(req.params.id!);

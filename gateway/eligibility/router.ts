@@ -7,7 +7,7 @@ import type { Bundle, CoverageEligibilityResponse } from '@medplum/fhirtypes';
 import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError } from '../fhir/outcomes.js';
-import { languageOf, type Language } from '../validation/rules.js';
+import type { Language } from '../validation/rules.js';
 import type { EligibilityService } from './eligibility-service.js';
 
 export interface EligibilityRoutesDeps {
@@ -28,7 +28,7 @@ export function eligibilityRouter(deps: EligibilityRoutesDeps): express.Router {
     fhirRoute(handler, { scope, idempotent }, deps);
 
   router.post('/fhir/CoverageEligibilityRequest/$submit', deps.body, route(async (req) => {
-    const answer = await deps.service.submit(req.body, req.caller, languageOf(req.header('accept-language'), deps.defaultLanguage));
+    const answer = await deps.service.submit(req.body, req.caller, req.language);
     return { status: answer.status, resource: answer.response, location: `${req.baseUrl}/fhir/CoverageEligibilityRequest/${answer.requestId}` };
   }, ELIGIBILITY_WRITE_SCOPE, true));
 

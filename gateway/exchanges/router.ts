@@ -10,7 +10,7 @@ import { fhirRoute, type FhirAnswer, type FhirRequest } from '../http/fhir-handl
 import type { IdempotencyStore } from '../http/idempotency.js';
 import { gatewayError } from '../fhir/outcomes.js';
 import { referencedId, typedReference } from '../fhir/references.js';
-import { languageOf, type Language } from '../validation/rules.js';
+import type { Language } from '../validation/rules.js';
 import { EXCHANGE_TYPES, type ExchangeType } from './exchange-repository.js';
 import type { ExchangeService } from './exchange-service.js';
 import type { Mailbox } from './mailbox.js';
@@ -32,7 +32,7 @@ export function exchangeRouter(deps: ExchangeRoutesDeps): express.Router {
 
   for (const type of EXCHANGE_TYPES) {
     router.post(`/fhir/${type}`, deps.body, route(async (req) => {
-      const language = languageOf(req.header('accept-language'), deps.defaultLanguage);
+      const { language } = req;
       const { record, created } = await deps.service.receive(type, req.body, req.caller, language);
       return { status: created ? 201 : 200, resource: record.resource!, location: `${req.baseUrl}/fhir/${type}/${record.id}` };
     }, `system/${type}.write`, true));

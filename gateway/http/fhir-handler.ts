@@ -17,6 +17,8 @@ export interface FhirRequest {
   readonly body: Record<string, unknown>;
   /** Absolute base URL of the gateway, for Location headers and fullUrls. */
   readonly baseUrl: string;
+  /** The language of the answer, chosen once by fhirRoute (Accept-Language, else DEFAULT_LANGUAGE): messages a handler builds use it. */
+  readonly language: Language;
   /** The body's exact bytes (for signatures), when it had one. */
   readonly rawBody?: Buffer;
   header(name: string): string | undefined;
@@ -74,6 +76,7 @@ export function fhirRoute(handler: FhirHandler, options: RouteOptions, deps: { i
       query: req.query as Record<string, unknown>,
       body: (req.body ?? {}) as Record<string, unknown>,
       baseUrl: deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
+      language,
       rawBody: req.rawBody,
       header: (name) => req.get(name),
     };

@@ -2,7 +2,7 @@
 import express from 'express';
 import { fhirRoute } from '../http/fhir-handler.js';
 import type { IdempotencyStore } from '../http/idempotency.js';
-import { languageOf, type Language } from '../validation/rules.js';
+import type { Language } from '../validation/rules.js';
 import { messageKey, processMessage, type MessagingDeps } from './process-message.js';
 
 export interface MessagingRoutesDeps extends MessagingDeps {
@@ -16,7 +16,7 @@ export interface MessagingRoutesDeps extends MessagingDeps {
 export function messagingRouter(deps: MessagingRoutesDeps): express.Router {
   const router = express.Router();
   router.post('/fhir/$process-message', deps.body, fhirRoute(async (req) => {
-    const language = languageOf(req.header('accept-language'), deps.defaultLanguage);
+    const { language } = req;
     return { status: 200, resource: await processMessage(req, deps, language) };
   }, { idempotent: true, idempotencyKey: messageKey }, deps));
   return router;

@@ -14,7 +14,7 @@ import { answeredIn, documentationLanguage } from '../api-docs/language.js';
 import { capabilityStatement } from './capability-statement.js';
 import type { Conformance } from './conformance.js';
 import { compareVersions } from './engine/definitions.js';
-import { VALIDATION_RULE_SYSTEM, languageOf, type Language } from './rules.js';
+import { VALIDATION_RULE_SYSTEM, type Language } from './rules.js';
 
 export interface ValidationRoutesDeps {
   readonly conformance: Conformance;
@@ -72,7 +72,7 @@ export function conformanceRouter(deps: Pick<ValidationRoutesDeps, 'conformance'
 }
 
 async function runValidate(req: FhirRequest, deps: ValidationRoutesDeps, urlType?: string) {
-  const language = languageOf(req.header('accept-language'), deps.defaultLanguage);
+  const { language } = req;
   const { resource, profiles, insurer } = validateInput(req);
   if (urlType !== undefined && !deps.conformance.engine.knowsResourceType(urlType)) {
     throw gatewayError('not-found', { en: `${urlType} is not a FHIR R4 resource type`, fr: `${urlType} n'est pas un type de ressource FHIR R4` });

@@ -66,4 +66,16 @@ describe('corrected claims', () => {
     const again = expectOutcome(await gw.submit(correcting({ reference: `Claim/${originalId}` })), 422, 'related-claim-unknown');
     expect(again[0]!.diagnostics).toContain('already replaced');
   }, 30_000);
+
+  it('answers a correction sent again (same identifier) with its original answer, though its check now finds the original replaced', async () => {
+    const originalId = claimIdOf(await gw.submit(claimBundle()));
+    await gw.waitForStatus(originalId, ['complete']);
+    const correction = correcting({ reference: `Claim/${originalId}` });
+    const first = await gw.submit(correction);
+    expect(first.status).toBe(202);
+    const resent = await gw.submit(correction);
+    expect(resent.status).toBe(202);
+    expect(resent.headers.get('location')).toBe(first.headers.get('location'));
+    expect(resent.body).toEqual(first.body);
+  }, 30_000);
 });

@@ -24,37 +24,81 @@ export interface AuditQuery {
   readonly visibleTo?: string;
 }
 
+/** One claim state change: the claim, its new status and what explains it. */
+export interface StateChange {
+  readonly claimId: string;
+  readonly status: string;
+  readonly detail?: unknown;
+}
+
 /**
- * Records a claim state change inside the caller's transaction: the entry of the claim's history
- * (claim_events, with its detail) and its AuditEvent, in one statement (one round trip per change).
+ * The statement parts that record claim state changes: the entries of the claims' history
+ * (claim_events, with their detail, in the order given) and their AuditEvents, readable by each claim's
+ * provider and insurer. They are writable CTEs, so a change can go in the same statement as the write
+ * that causes it: `claims` is the row source giving the claims' id, provider_id and insurer_id (the
+ * claims table, or a CTE that inserts or updates claims), and `param` the placeholder of
+ * stateChangeRows(changes).
  */
-export async function recordStateChange(tx: Queryable, claimId: string, status: string, detail?: unknown): Promise<void> {
-  const event = stateEvent(claimId, status);
-  await tx.query(
-    `with history as (insert into claim_events (claim_id, status, detail) values ($4, $5, $6::jsonb))
-     insert into audit_events (id, kind, entity, outcome, participants, resource)
-     select $1, 'state', $2, '0', array[c.provider_id, c.insurer_id], $3::json from claims c where c.id = $4`,
-    [event.id, `Claim/${claimId}`, JSON.stringify(event), claimId, status, detail === undefined ? null : JSON.stringify(detail)]);
+export function stateChangeCtes(claims: string, param: string): string {
+  return `state_history as (insert into claim_events (claim_id, status, detail)
+      select s.claim_id, s.status, s.detail from json_to_recordset(${param}::json) as s(n int, claim_id uuid, status text, detail jsonb) order by s.n),
+    state_audit as (insert into audit_events (id, kind, entity, outcome, participants, resource)
+      select s.event_id, 'state', 'Claim/' || c.id, '0', array[c.provider_id, c.insurer_id], s.event
+        from json_to_recordset(${param}::json) as s(claim_id uuid, event_id uuid, event json) join ${claims} c on c.id = s.claim_id)`;
+}
+
+/** The parameter stateChangeCtes reads: the changes with their AuditEvents, as JSON. */
+export function stateChangeRows(changes: readonly StateChange[]): string {
+  return JSON.stringify(changes.map((change, n) => {
+    const event = stateEvent(change.claimId, change.status);
+    return { n, claim_id: change.claimId, status: change.status, detail: change.detail ?? null, event_id: event.id, event };
+  }));
+}
+
+/**
+ * Records claim state changes inside the caller's transaction, in one statement (one round trip for all
+ * of them): the entries of the claims' history and their AuditEvents.
+ */
+export async function recordStateChanges(tx: Queryable, changes: readonly StateChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await tx.query(`with ${stateChangeCtes('claims', '$1')} select 1`, [stateChangeRows(changes)]);
 }
 
 /** Writes and reads the audit trail. */
 export class AuditLog {
-  constructor(private readonly db: Database, private readonly logger: Logger) {}
+  private readonly writeAccess: (facts: AccessFacts) => Promise<void>;
 
-  /** Records one access; the claim concerned (by Claim or ClaimResponse id) adds its parties as readers. */
-  async recordAccess(facts: AccessFacts): Promise<void> {
-    const event = accessEvent(facts);
-    const [type, id] = (facts.entity ?? '').split('/');
-    const claimId = type === 'Claim' && id && UUID.test(id) ? id : null;
-    const responseId = type === 'ClaimResponse' && id && UUID.test(id) ? id : null;
+  constructor(private readonly db: Database, private readonly logger: Logger) {
+    // Every answered request writes one event: concurrent ones go to the database together (group commit).
+    this.writeAccess = db.batched((batch: readonly AccessFacts[]) => this.insertAccesses(batch));
+  }
+
+  /**
+   * Records one access; the claim concerned (by Claim or ClaimResponse id) adds its parties as readers.
+   * Resolves once the event is stored, with the accesses answered at the same time.
+   */
+  recordAccess(facts: AccessFacts): Promise<void> {
+    return this.writeAccess(facts);
+  }
+
+  private async insertAccesses(batch: readonly AccessFacts[]): Promise<void> {
+    const rows = batch.map((facts) => {
+      const event = accessEvent(facts);
+      const [type, id] = (facts.entity ?? '').split('/');
+      return {
+        id: event.id, kind: authentication(facts) ? 'authentication' : 'access', agent: facts.participantId ?? null, entity: facts.entity ?? null,
+        outcome: outcomeOf(facts.status), recorded: event.recorded,
+        claim_id: type === 'Claim' && id && UUID.test(id) ? id : null, response_id: type === 'ClaimResponse' && id && UUID.test(id) ? id : null, resource: event,
+      };
+    });
     await this.db.query(
-      `insert into audit_events (id, kind, agent, entity, outcome, participants, resource)
-       values ($1, $2, $3, $4, $5,
-         array_remove(array[$3::text] || coalesce((select array[c.provider_id, c.insurer_id] from claims c
-           where c.id = coalesce($6::uuid, (select claim_id from claim_responses where id = $7::uuid))), '{}'::text[]), null),
-         $8::json)`,
-      [event.id, authentication(facts) ? 'authentication' : 'access', facts.participantId ?? null, facts.entity ?? null,
-        outcomeOf(facts.status), claimId, responseId, JSON.stringify(event)]);
+      `insert into audit_events (id, kind, agent, entity, outcome, participants, recorded, resource)
+       select a.id, a.kind, a.agent, a.entity, a.outcome,
+         array_remove(array[a.agent] || coalesce((select array[c.provider_id, c.insurer_id] from claims c
+           where c.id = coalesce(a.claim_id, (select claim_id from claim_responses where id = a.response_id))), '{}'::text[]), null),
+         a.recorded, a.resource
+       from json_to_recordset($1::json) as a(id uuid, kind text, agent text, entity text, outcome text, recorded timestamptz, claim_id uuid, response_id uuid, resource json)`,
+      [JSON.stringify(rows)]);
   }
 
   /** AuditEvents matching the query, newest first, with the total. */

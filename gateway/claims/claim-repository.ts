@@ -4,8 +4,8 @@
  */
 import type { Bundle, ClaimResponse } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database.js';
-import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
-import { recordStateChange } from '../audit/audit-log.js';
+import { outboxCte, outboxRows, writeOutbox, type OutboxMessage } from '../queue/outbox.js';
+import { recordStateChanges, stateChangeCtes, stateChangeRows, type StateChange } from '../audit/audit-log.js';
 import type { ClaimStatus } from './claim-status.js';
 
 /** A stored claim. */
@@ -122,26 +122,29 @@ export class ClaimRepository {
    * should that fail, later (queue/outbox.ts), as the "queued" answer tells the provider.
    */
   async insert(claim: NewClaim): Promise<void> {
+    const changes: StateChange[] = [
+      { claimId: claim.id, status: 'accepted', detail: claim.warnings.length > 0 ? { warnings: claim.warnings } : undefined },
+      { claimId: claim.id, status: 'queued' },
+      ...(claim.replaces ? [{ claimId: claim.replaces, status: 'replaced', detail: { by: claim.id } }] : []),
+    ];
+    const response = claim.acceptedResponse;
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.query(
-          `insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id)
-           values ($1, $2, $3, $4, $5, 'queued', $6::json, $7)`,
-          [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value,
-            JSON.stringify(claim.bundle), claim.acceptedResponse.id],
-        );
-        await this.event(tx, claim.id, 'accepted', claim.warnings.length > 0 ? { warnings: claim.warnings } : undefined);
-        await this.event(tx, claim.id, 'queued');
-        await this.insertResponse(tx, claim.id, 'gateway', undefined, claim.acceptedResponse);
-        if (claim.replaces) {
-          await tx.query(
-            `update claims set replaced_by = $2, stuck_since = null, updated_at = now(),
+      // One statement, so one round trip and one commit on the request path: the claim, the claim it
+      // corrects, the gateway's ClaimResponse, the delivery job, and the history and audit events of both.
+      await this.db.query(
+        `with new_claim as (insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id)
+             values ($1, $2, $3, $4, $5, 'queued', $6::json, $7) returning id, provider_id, insurer_id),
+           replaced as (update claims set replaced_by = $1, stuck_since = null, updated_at = now(),
                status = case when status in ('accepted', 'queued', 'pended', 'failed') then 'cancelled' else status end
-             where id = $1`, [claim.replaces, claim.id]);
-          await this.event(tx, claim.replaces, 'replaced', { by: claim.id });
-        }
-        await writeOutbox(tx, claim.jobs);
-      });
+             where id = $8::uuid returning id, provider_id, insurer_id),
+           gateway_response as (insert into claim_responses (id, claim_id, source, content_hash, outcome, resource, created_at)
+             select $7, id, 'gateway', null, $9, $10::json, clock_timestamp() from new_claim),
+           ${outboxCte('$11')},
+           ${stateChangeCtes('(select * from new_claim union all select * from replaced)', '$12')}
+         select 1`,
+        [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value, JSON.stringify(claim.bundle), response.id,
+          claim.replaces ?? null, response.outcome ?? 'queued', JSON.stringify(response), outboxRows(claim.jobs), stateChangeRows(changes)],
+      );
     } catch (err) {
       if ((err as { code?: string }).code === '23505' && /identifier/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message))) {
         throw new DuplicateClaimError('duplicate claim identifier');
@@ -184,7 +187,7 @@ export class ClaimRepository {
     await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         `update claims set status = 'queued', updated_at = now() where id = any($1) and status = 'accepted' returning id`, [claimIds]);
-      for (const row of rows) await this.event(tx, row.id, 'queued');
+      await recordStateChanges(tx, rows.map((row) => ({ claimId: row.id, status: 'queued' })));
     });
   }
 
@@ -202,7 +205,7 @@ export class ClaimRepository {
       await tx.query(
         `update claims set attempts = attempts + 1, last_error = $2, updated_at = now(),
            status = case when $3 then 'failed' else status end where id = $1`, [claimId, error, failing]);
-      await this.event(tx, claimId, failing ? 'failed' : 'delivery-retry', { error });
+      await recordStateChanges(tx, [{ claimId, status: failing ? 'failed' : 'delivery-retry', detail: { error } }]);
       if (failing) {
         await this.insertResponse(tx, claimId, 'gateway', undefined, deadLetter.response);
         await writeOutbox(tx, deadLetter.jobs(deadLetter.response.id));
@@ -235,7 +238,7 @@ export class ClaimRepository {
         `update claims set status = 'queued', replays = replays + 1, updated_at = now()
          where id = any($1) and status = 'failed' returning *`, [ids]);
       const replayed = rows.map(toClaim);
-      for (const claim of replayed) await this.event(tx, claim.id, 'replayed', { by, replay: claim.replays });
+      await recordStateChanges(tx, replayed.map((claim) => ({ claimId: claim.id, status: 'replayed', detail: { by, replay: claim.replays } })));
       await writeOutbox(tx, replayed.map(jobFor));
       return replayed;
     });
@@ -268,7 +271,7 @@ export class ClaimRepository {
       const moved = await tx.query<{ id: string }>(
         `update claims set status = $2, last_error = null, stuck_since = null, updated_at = now() where id = $1 and status <> 'cancelled' returning id`, [claimId, status]);
       const cancelled = moved.rows.length === 0;
-      await this.event(tx, claimId, cancelled ? 'answered-after-cancel' : status, { claimResponse: response.id, outcome: response.outcome });
+      await recordStateChanges(tx, [{ claimId, status: cancelled ? 'answered-after-cancel' : status, detail: { claimResponse: response.id, outcome: response.outcome } }]);
       await writeOutbox(tx, jobs(response.id));
       const coordinated = cancelled || !facts.coordination ? {} : await this.coordinate(tx, claimId, facts.coordination);
       return { record: toResponse(inserted), created: true, cancelled, ...coordinated };
@@ -292,10 +295,12 @@ export class ClaimRepository {
           JSON.stringify(claim.bundle), claim.acceptedResponse.id, claim.coordination.root, claim.coordination.follows]);
       if (rows[0]) {
         followOn = claim.id;
-        await this.event(tx, claim.id, 'accepted', { coordinationOf: claim.coordination.root, follows: claimId });
-        await this.event(tx, claim.id, 'queued');
         await this.insertResponse(tx, claim.id, 'gateway', undefined, claim.acceptedResponse);
-        await this.event(tx, claimId, 'sent-to-next-payer', { claim: claim.id, insurer: claim.insurerId });
+        await recordStateChanges(tx, [
+          { claimId: claim.id, status: 'accepted', detail: { coordinationOf: claim.coordination.root, follows: claimId } },
+          { claimId: claim.id, status: 'queued' },
+          { claimId, status: 'sent-to-next-payer', detail: { claim: claim.id, insurer: claim.insurerId } },
+        ]);
         await writeOutbox(tx, claim.jobs);
       }
     }
@@ -310,7 +315,7 @@ export class ClaimRepository {
   /** The gateway's split answer on the original claim of a coordination, its event and its push. */
   private async writeSplit(tx: Queryable, split: NonNullable<CoordinationStep['split']>): Promise<void> {
     await this.insertResponse(tx, split.claimId, 'gateway', undefined, split.response);
-    await this.event(tx, split.claimId, 'coordination-split', { claimResponse: split.response.id, outcome: split.response.outcome });
+    await recordStateChanges(tx, [{ claimId: split.claimId, status: 'coordination-split', detail: { claimResponse: split.response.id, outcome: split.response.outcome } }]);
     await writeOutbox(tx, split.jobs);
   }
 
@@ -324,7 +329,7 @@ export class ClaimRepository {
       const { rows } = await tx.query<ClaimRow>(
         `update claims set status = 'cancelled', stuck_since = null, updated_at = now() where id = $1 and status = any($2::text[]) returning *`, [claimId, [...from]]);
       if (rows[0]) {
-        await this.event(tx, claimId, 'cancelled', { by });
+        await recordStateChanges(tx, [{ claimId, status: 'cancelled', detail: { by } }]);
         if (split) await this.writeSplit(tx, split);
         return { claim: toClaim(rows[0]), cancelled: true };
       }
@@ -355,7 +360,7 @@ export class ClaimRepository {
          where p.id = c.insurer_id and c.stuck_since is null and c.status in ('accepted', 'queued', 'pended')
            and c.created_at < now() - coalesce((p.delivery_settings->>'answerDeadlineMinutes')::numeric * 60000, $1) * interval '1 millisecond'
          returning c.id, c.insurer_id`, [defaultDeadlineMs]);
-      for (const row of rows) await this.event(tx, row.id, 'stuck', { insurer: row.insurer_id });
+      await recordStateChanges(tx, rows.map((row) => ({ claimId: row.id, status: 'stuck', detail: { insurer: row.insurer_id } })));
       return rows.map((r) => ({ id: r.id, insurerId: r.insurer_id }));
     });
   }
@@ -404,7 +409,7 @@ export class ClaimRepository {
       const ids = rows.map((r) => r.id);
       if (ids.length > 0) {
         await tx.query('update claim_responses set resource = null where claim_id = any($1)', [ids]);
-        for (const id of ids) await this.event(tx, id, 'purged', { retentionDays });
+        await recordStateChanges(tx, ids.map((id) => ({ claimId: id, status: 'purged', detail: { retentionDays } })));
       }
       await tx.query(`delete from idempotency_keys where created_at < ${cutoff}`);
       await tx.query(`delete from outbox where dispatched_at is not null and created_at < ${cutoff}`);
@@ -432,14 +437,9 @@ export class ClaimRepository {
     return rows;
   }
 
-  /** Appends to a claim's state history (and its audit trail), atomically. */
+  /** Appends to a claim's state history (and its audit trail), in one statement. */
   async addEvent(claimId: string, status: string, detail?: unknown): Promise<void> {
-    await this.db.transaction((tx) => this.event(tx, claimId, status, detail));
-  }
-
-  /** Every state change of a claim goes through here: its history, and its audit event, in one transaction. */
-  private async event(tx: Queryable, claimId: string, status: string, detail?: unknown): Promise<void> {
-    await recordStateChange(tx, claimId, status, detail);
+    await recordStateChanges(this.db, [{ claimId, status, detail }]);
   }
 
   private async insertResponse(

@@ -63,15 +63,17 @@ export class ClaimService {
     const accepted = await checkClaimBundle(body, {
       caller, registry: this.deps.registry, validators: this.deps.validators, maxEntries, language, packsFor: this.deps.packsFor,
     });
-    const existing = await this.original(accepted);
-    if (existing) return existing;
+    // A claim already accepted under this identifier is found by the insert's unique key, not looked up
+    // first (one statement less per new claim); a check that refuses it first looks for the original, so
+    // a resent claim gets its original answer even when a check would now refuse it (coverage ended since).
+    const refuse = async (issues: OperationOutcomeIssue[]) => (await this.original(accepted)) ?? Promise.reject(invalid([...accepted.warnings, ...issues]));
     // The checks on the gateway's own data, reported together; the eligibility check (it may ask the insurer) only after.
     const correction = await claimCorrection(accepted, this.deps.claims);
     const local = [...correction.issues, ...await claimPreAuthorisationIssues(accepted, this.deps.claims), ...await coordinationIssues(accepted, this.deps.registry),
       ...(this.deps.checkMapping ? await this.deps.checkMapping(accepted) : [])];
-    if (hasErrors(local)) throw invalid([...accepted.warnings, ...local]);
+    if (hasErrors(local)) return refuse(local);
     const eligibility = this.deps.checkEligibility ? await this.deps.checkEligibility(accepted) : [];
-    if (hasErrors(eligibility)) throw invalid([...accepted.warnings, ...eligibility]);
+    if (hasErrors(eligibility)) return refuse(eligibility);
     const warnings = [...accepted.warnings, ...eligibility];
     const claimId = randomUUID();
     const claim: Claim = { ...correction.claim, id: claimId };

@@ -8,7 +8,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database.js';
 import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
 import { isUuid } from '../claims/claim-repository.js';
-import { recordStateChange } from '../audit/audit-log.js';
+import { recordStateChanges } from '../audit/audit-log.js';
 
 /** The kinds of exchange the gateway carries besides claims and their answers. */
 export const EXCHANGE_TYPES = ['CommunicationRequest', 'Communication', 'PaymentReconciliation', 'PaymentNotice'] as const;
@@ -73,10 +73,8 @@ export class ExchangeRepository {
           [exchange.senderId, exchange.resourceType, exchange.contentHash]);
         return { record: toRecord(existing.rows[0]!), created: false };
       }
-      for (const claimId of exchange.claimIds) {
-        await tx.query('insert into claim_exchange_claims (exchange_id, claim_id) values ($1, $2)', [exchange.id, claimId]);
-        await recordStateChange(tx, claimId, exchange.event, { [exchange.resourceType]: exchange.id });
-      }
+      await tx.query('insert into claim_exchange_claims (exchange_id, claim_id) select $1, unnest($2::uuid[])', [exchange.id, exchange.claimIds]);
+      await recordStateChanges(tx, exchange.claimIds.map((claimId) => ({ claimId, status: exchange.event, detail: { [exchange.resourceType]: exchange.id } })));
       await writeOutbox(tx, jobs(exchange.id));
       const stored = await tx.query<ExchangeRow>(`${SELECT} where e.id = $1`, [exchange.id]);
       return { record: toRecord(stored.rows[0]!), created: true };
@@ -111,9 +109,7 @@ export class ExchangeRepository {
 
   /** Appends to the history of each claim of an exchange (pushes and their failures), atomically. */
   async addClaimEvents(exchange: ExchangeRecord, status: string, detail: Record<string, unknown>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      for (const claimId of exchange.claimIds) await recordStateChange(tx, claimId, status, { [exchange.resourceType]: exchange.id, ...detail });
-    });
+    await recordStateChanges(this.db, exchange.claimIds.map((claimId) => ({ claimId, status, detail: { [exchange.resourceType]: exchange.id, ...detail } })));
   }
 
   /**

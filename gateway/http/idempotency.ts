@@ -18,9 +18,28 @@ export interface StoredAnswer {
   readonly body: unknown;
 }
 
+/** An answer to store under a participant's key. */
+interface KeyedAnswer {
+  readonly participantId: string;
+  readonly key: string;
+  readonly answer: StoredAnswer;
+}
+
 /** Claims, completes and releases idempotency keys. */
 export class IdempotencyStore {
-  constructor(private readonly db: Database) {}
+  /** Answers of concurrent requests are stored together, in one statement (group commit). */
+  private readonly store: (answer: KeyedAnswer) => Promise<void>;
+
+  constructor(private readonly db: Database) {
+    this.store = db.batched(async (answers: readonly KeyedAnswer[]) => {
+      await this.db.query(
+        `update idempotency_keys k set state = 'done', response_status = a.status, response_headers = a.headers,
+           response_body = a.body, updated_at = now()
+         from json_to_recordset($1::json) as a(participant_id text, key text, status int, headers jsonb, body json)
+         where k.participant_id = a.participant_id and k.key = a.key`,
+        [JSON.stringify(answers.map((a) => ({ participant_id: a.participantId, key: a.key, status: a.answer.status, headers: a.answer.headers, body: a.answer.body })))]);
+    });
+  }
 
   /** Validates a header value; throws 400 when it cannot be a key. */
   static checkKey(key: string): void {
@@ -58,11 +77,8 @@ export class IdempotencyStore {
   }
 
   /** Stores the answer to replay. */
-  async complete(participantId: string, key: string, answer: StoredAnswer): Promise<void> {
-    await this.db.query(
-      `update idempotency_keys set state = 'done', response_status = $3, response_headers = $4::jsonb,
-         response_body = $5::json, updated_at = now() where participant_id = $1 and key = $2`,
-      [participantId, key, answer.status, JSON.stringify(answer.headers), JSON.stringify(answer.body)]);
+  complete(participantId: string, key: string, answer: StoredAnswer): Promise<void> {
+    return this.store({ participantId, key, answer });
   }
 
   /** Forgets keys older than ttlHours (their answers were kept for retries, not for ever). Returns how many. */

@@ -7,6 +7,7 @@
 import type { Database, Queryable } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import type { QueueRegistry } from './queues.js';
+import { Coalescer } from '../store/coalescer.js';
 
 /** One job to add: queue, name, a stable job id, and a payload of ids only. */
 export interface OutboxMessage {
@@ -18,15 +19,27 @@ export interface OutboxMessage {
   readonly delayMs?: number;
 }
 
-/** Records messages inside the caller's transaction; a message already recorded is kept as it was. */
+/**
+ * The statement part that records messages (a writable CTE, outbox_rows), so that they can go in the
+ * same statement as the state change that needs them; `param` is the placeholder of outboxRows(messages).
+ * A message already recorded is kept as it was.
+ */
+export function outboxCte(param: string): string {
+  return `outbox_rows as (insert into outbox (queue, job_name, job_id, payload, delay_ms)
+      select m.queue, m.job_name, m.job_id, m.payload, m.delay_ms
+        from json_to_recordset(${param}::json) as m(n int, queue text, job_name text, job_id text, payload jsonb, delay_ms int) order by m.n
+      on conflict (job_id) do nothing)`;
+}
+
+/** The parameter outboxCte reads: the messages as JSON. */
+export function outboxRows(messages: readonly OutboxMessage[]): string {
+  return JSON.stringify(messages.map((m, n) => ({ n, queue: m.queue, job_name: m.jobName, job_id: m.jobId, payload: m.payload, delay_ms: m.delayMs ?? null })));
+}
+
+/** Records messages inside the caller's transaction, in one statement; a message already recorded is kept as it was. */
 export async function writeOutbox(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
-  for (const m of messages) {
-    await tx.query(
-      `insert into outbox (queue, job_name, job_id, payload, delay_ms) values ($1, $2, $3, $4::jsonb, $5)
-       on conflict (job_id) do nothing`,
-      [m.queue, m.jobName, m.jobId, JSON.stringify(m.payload), m.delayMs ?? null],
-    );
-  }
+  if (messages.length === 0) return;
+  await tx.query(`with ${outboxCte('$1')} select 1`, [outboxRows(messages)]);
 }
 
 interface OutboxRow {
@@ -41,6 +54,15 @@ interface OutboxRow {
 export class OutboxDispatcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  /**
+   * Dispatches of concurrent callers, added to Redis and marked dispatched together (group commit). Not
+   * one of the store's writers (db.batched): closing the store must not wait on Redis, and a dispatch
+   * cut short loses nothing, its rows stay in the outbox for the relay.
+   */
+  private readonly together = new Coalescer(async (batches: ReadonlyArray<readonly OutboxMessage[]>) => {
+    const ok = await this.dispatchNow(batches.flat());
+    return batches.map(() => ok);
+  }, 200);
 
   constructor(
     private readonly db: Database,
@@ -49,11 +71,16 @@ export class OutboxDispatcher {
   ) {}
 
   /**
-   * Adds these messages now. Never throws: when Redis is down the messages stay in the outbox and the
-   * relay adds them once it is back, so the caller's answer (202) still holds.
+   * Adds these messages now (with those that other callers dispatch at the same time: one addBulk per
+   * queue and one update for all). Never throws: when Redis is down the messages stay in the outbox
+   * and the relay adds them once it is back, so the caller's answer (202) still holds.
    */
   async dispatch(messages: readonly OutboxMessage[]): Promise<boolean> {
     if (messages.length === 0) return true;
+    return this.together.add(messages);
+  }
+
+  private async dispatchNow(messages: readonly OutboxMessage[]): Promise<boolean> {
     try {
       await this.add(messages);
       await this.db.query('update outbox set dispatched_at = now() where job_id = any($1) and dispatched_at is null', [
@@ -119,7 +146,11 @@ export class OutboxDispatcher {
 
   private async add(messages: readonly OutboxMessage[]): Promise<void> {
     const byQueue = new Map<string, OutboxMessage[]>();
-    for (const m of messages) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    for (const m of messages) {
+      const batch = byQueue.get(m.queue);
+      if (batch) batch.push(m);
+      else byQueue.set(m.queue, [m]);
+    }
     for (const [queue, batch] of byQueue) {
       await this.queues.get(queue).addBulk(batch.map((m) => ({ name: m.jobName, data: m.payload, opts: { jobId: m.jobId, ...(m.delayMs ? { delay: m.delayMs } : {}) } })));
     }

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Coalescer, type Flush } from './coalescer.js';
 
 /** Anything that runs a parameterised statement: the database itself or an open transaction. */
 export interface Queryable {
@@ -19,6 +20,12 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Group commit (store/coalescer.ts): a writer that many concurrent callers call with one item each,
+   * `flush` writing the items that arrive together in one statement and returning each one's result in
+   * order. close() waits for the items already given to it before closing the store.
+   */
+  batched<T, R = void>(flush: Flush<T, R>, maxBatch?: number): (item: T) => Promise<R>;
   exec(script: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -35,8 +42,10 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   pool.on('error', () => undefined);
   await pool.query('select 1');
   let closed = false;
+  const writers = batchedWriters();
   return {
     kind: 'postgres',
+    batched: writers.batched,
     query: (sql, params, options) => (options?.name ? pool.query({ name: options.name, text: sql, values: params }) : pool.query(sql, params)),
     exec: async (script) => {
       await pool.query(script);
@@ -58,6 +67,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     close: async () => {
       if (closed) return;
       closed = true;
+      await writers.idle();
       await pool.end();
     },
   };
@@ -128,8 +138,10 @@ async function openPglite(dir: string): Promise<Database> {
   // One session for everything: PGlite serialises statements itself; no pool, no second client.
   const db = await PGlite.create(dir);
   let closed = false;
+  const writers = batchedWriters();
   return {
     kind: 'pglite',
+    batched: writers.batched,
     query: async <R extends object>(sql: string, params?: unknown[]) => ({ rows: (await db.query<R>(sql, params)).rows }),
     exec: async (script) => {
       await db.exec(script);
@@ -139,7 +151,23 @@ async function openPglite(dir: string): Promise<Database> {
     close: async () => {
       if (closed) return;
       closed = true;
+      await writers.idle();
       await db.close();
+    },
+  };
+}
+
+/** The batched writers of one store, so that closing it first lets them finish. */
+function batchedWriters(): { batched: Database['batched']; idle: () => Promise<void> } {
+  const all: Array<Coalescer<never, unknown>> = [];
+  return {
+    batched: <T, R>(flush: Flush<T, R>, maxBatch?: number) => {
+      const coalescer = new Coalescer<T, R>(flush, maxBatch);
+      all.push(coalescer as unknown as Coalescer<never, unknown>);
+      return (item: T) => coalescer.add(item);
+    },
+    idle: async () => {
+      await Promise.all(all.map((c) => c.idle()));
     },
   };
 }

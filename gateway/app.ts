@@ -48,6 +48,7 @@ import type { QueueRegistry } from './queue/queues.js';
 import { authenticate } from './http/authenticate.js';
 import { errorHandler, unknownRoute } from './http/errors.js';
 import { fhirJsonBody } from './http/fhir-body.js';
+import { BodyBudget, defaultBodyBudget } from './http/body-budget.js';
 import { IdempotencyStore } from './http/idempotency.js';
 import type { ParticipantLimits } from './http/participant-limits.js';
 import type { Conformance } from './validation/conformance.js';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   const body = fhirJsonBody({
     limitBytes: deps.config.bodyLimitBytes, maxDepth: deps.config.jsonMaxDepth, maxArrayLength: deps.config.jsonMaxArrayLength,
     decrypt: (jwe) => deps.encryptionKey.decrypt(jwe),
+    budget: new BodyBudget(deps.config.bodyBudgetBytes ?? defaultBodyBudget(deps.config.bodyLimitBytes)),
   });
   const idempotency = new IdempotencyStore(deps.db);
 

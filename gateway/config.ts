@@ -27,6 +27,7 @@ const envSchema = z.object({
   TOKEN_TTL_SECONDS: positive.max(300).default(300),
   CLIENT_SECRETS_ENABLED: boolean.optional(),
   BODY_LIMIT_BYTES: positive.default(10 * 1024 * 1024),
+  BODY_BUDGET_BYTES: positive.optional(),
   RATE_LIMIT_PER_MINUTE: positive.default(6000),
   TOKEN_RATE_LIMIT_PER_MINUTE: positive.default(120),
   MAX_BUNDLE_ENTRIES: positive.max(100_000).default(1000),
@@ -83,6 +84,8 @@ export interface Config {
   /** Client secrets (client_secret_post/basic) accepted besides private_key_jwt; default: in demo mode only. */
   readonly clientSecretsEnabled: boolean;
   readonly bodyLimitBytes: number;
+  /** Bytes of request bodies handled at once (http/body-budget.ts); default: a twelfth of the heap limit. */
+  readonly bodyBudgetBytes?: number;
   /** Default per-participant limits (a participant's registry entry may set its own). */
   readonly limits: { readonly requestsPerMinute: number; readonly maxBundleEntries: number; readonly tokenRequestsPerMinute: number };
   readonly jsonMaxDepth: number;
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     clientSecretsEnabled: e.CLIENT_SECRETS_ENABLED ?? e.PASSERELLE_MODE === 'demo',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    bodyBudgetBytes: e.BODY_BUDGET_BYTES,
     limits: { requestsPerMinute: e.RATE_LIMIT_PER_MINUTE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES, tokenRequestsPerMinute: e.TOKEN_RATE_LIMIT_PER_MINUTE },
     jsonMaxDepth: e.JSON_MAX_DEPTH,
     jsonMaxArrayLength: e.JSON_MAX_ARRAY_LENGTH,

@@ -1,6 +1,7 @@
 /**
  * Runs the gateway (or another Node script, such as a baseline server) as a process of its own, the way
- * it runs in production (`node dist/gateway/main.js`), so that a benchmark measures that process alone:
+ * it runs in production (`npm start`'s scripts/gateway.sh: `node` with the deployed memory settings,
+ * dist/gateway/main.js), so that a benchmark measures that process alone:
  * its throughput, its memory (/proc/<pid>/status) and its CPU time (/proc/<pid>/stat). Its output goes
  * to a log file, never to a pipe the benchmark would have to drain while it generates load (a full pipe
  * would block the gateway's synchronous log writes). Readiness is a line of that log, or for a server
@@ -31,7 +32,9 @@ export interface ServiceProcess {
 
 export interface ServiceProcessOptions {
   readonly name: string;
+  /** A Node script, or with `shell`, a shell script that execs Node (so the pid stays the Node process's). */
   readonly script: string;
+  readonly shell?: boolean;
   readonly args?: readonly string[];
   /** Node options before the script (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
@@ -51,9 +54,10 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   const out = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env }, stdio: ['ignore', out, out],
-    });
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
+    child = options.shell
+      ? spawn('/bin/sh', [options.script, ...(options.args ?? [])], { env: { ...env, GATEWAY_NODE_ARGS: (options.nodeArgs ?? []).join(' ') }, stdio: ['ignore', out, out] })
+      : spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], { env, stdio: ['ignore', out, out] });
   } finally {
     closeSync(out);
   }
@@ -118,7 +122,8 @@ export interface GatewayProcessOptions {
 }
 
 /**
- * Starts `node dist/gateway/main.js` (after checking dist is built from the current sources). An API
+ * Starts a gateway as `npm start` does, scripts/gateway.sh (after checking dist is built from the current
+ * sources); GATEWAY_HEAP_MB in options.env changes its heap cap, nodeArgs go to Node. An API
  * process is ready when main.js says it listens: after start-up is complete, demo participants included.
  */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<ServiceProcess> {
@@ -126,7 +131,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const api = (options.env.PASSERELLE_ROLE ?? 'all') !== 'worker';
   if (api && (!options.env.PORT || options.env.PORT === '0')) throw new Error(`${options.name}: an API process needs a PORT (freePort())`);
   return startServiceProcess({
-    name: options.name, script: join(options.root, 'dist', 'gateway', 'main.js'), nodeArgs: options.nodeArgs, env: options.env, logDir: options.logDir,
+    name: options.name, script: join(options.root, 'scripts', 'gateway.sh'), shell: true, nodeArgs: options.nodeArgs, env: options.env, logDir: options.logDir,
     url: api ? `http://${options.env.HOST ?? '127.0.0.1'}:${options.env.PORT}` : undefined,
     ready: api ? /Passerelle is listening on/ : /Passerelle started/, readyTimeoutMs: options.readyTimeoutMs,
   });

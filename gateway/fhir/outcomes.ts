@@ -68,6 +68,7 @@ export const GATEWAY_ERRORS = {
   'mapping-value-invalid': 422,
   'insurer-unavailable': 503,
   'unavailable': 503,
+  'gateway-busy': 503,
   'internal': 500,
 } as const;
 
@@ -110,7 +111,7 @@ const defaultIssueType: Partial<Record<GatewayErrorCode, IssueType>> = {
   'message-invalid': 'structure', 'message-event-unsupported': 'not-supported', 'csrf-header-missing': 'security',
   'mapping-unsupported-element': 'not-supported', 'mapping-required-missing': 'required', 'mapping-code-unmapped': 'code-invalid',
   'mapping-value-invalid': 'value',
-  'unavailable': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
+  'unavailable': 'transient', 'gateway-busy': 'transient', 'rate-limited': 'throttled', 'bundle-too-many-entries': 'too-costly', 'internal': 'exception',
 };
 
 /**

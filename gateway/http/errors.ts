@@ -67,7 +67,9 @@ export function errorHandler(logger: Logger, defaultLanguage: Language = 'en'): 
     if (known) {
       if (known.status === 503) {
         res.set('Retry-After', String(known.retryAfterSeconds ?? 5));
-        logger.warn({ err, url: req.originalUrl }, 'dependency unavailable');
+        // A dependency down (unavailable, insurer-unavailable) or this process overloaded (gateway-busy).
+        const codes = (known.outcome.issue ?? []).flatMap((i) => i.details?.coding?.map((c) => c.code) ?? []);
+        logger.warn({ err, url: req.originalUrl, codes }, 'answered 503: retry later');
       }
       res.status(known.status).type(FHIR_JSON_TYPE).send(JSON.stringify(localize(known.outcome, language)));
       return;

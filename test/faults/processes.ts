@@ -3,7 +3,7 @@
  * started, SIGKILLed and restarted like a crashing production process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answers } from '../../gateway/queue/redis.js';
 
@@ -35,6 +35,11 @@ export class Managed {
     throw new Error(`${this.name} did not become ready`);
   }
 
+  /** The pid while it runs (with scripts/gateway.sh, Node's own: the script execs it). */
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null ? this.child.pid : undefined;
+  }
+
   /** SIGKILL: no shutdown, no cleanup, as a crash. */
   async kill(): Promise<void> {
     const child = this.child;
@@ -62,12 +67,19 @@ export class Managed {
   }
 }
 
-/** The built gateway with this environment. */
+/** The built gateway with this environment, started as `npm start` starts it (scripts/gateway.sh: heap cap, malloc threshold). */
 export function gatewayProcess(name: string, env: NodeJS.ProcessEnv, logDir: string, url?: string): Managed {
   const ready = url
     ? async () => (await fetch(`${url}/readyz`).then((r) => r.ok, () => false))
     : async () => true;
-  return new Managed(name, process.execPath, ['dist/gateway/main.js'], env, logDir, ready);
+  return new Managed(name, '/bin/sh', ['scripts/gateway.sh'], env, logDir, ready);
+}
+
+/** The process's own figures from /proc (Linux): resident memory now and at its peak, in MiB. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
 /** The built sandbox insurer. */

@@ -1,7 +1,7 @@
 /**
  * The deployment the end-to-end benchmark measures, made of real processes on a fresh PostgreSQL
  * database and a Redis key prefix of its own: the sandbox insurer started once on its own
- * (`node dist/sandbox/main.js`), and gateway processes (`node dist/gateway/main.js`) in production
+ * (`node dist/sandbox/main.js`), and gateway processes (scripts/gateway.sh, as npm start) in production
  * mode, in whatever roles a phase asks for, sharing the database and Redis. Participants come from a
  * seed file every gateway process applies at start (an upsert): a provider client with a hashed secret
  * and one insurer on the generic FHIR adapter whose baseUrl is the shared sandbox; no eligibility

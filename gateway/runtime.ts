@@ -50,6 +50,8 @@ import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 import { provideDemoCredentials } from './demo/demo-credentials.js';
 
 const SHUTDOWN_DEADLINE_MS = 20_000;
+/** A shutdown step taking this long is logged, so an operator sees which one holds a stop up. */
+const SLOW_SHUTDOWN_STEP_MS = 2_000;
 
 /** A running gateway. */
 export interface Passerelle {
@@ -257,18 +259,24 @@ function shutdown(steps: Array<[string, () => Promise<unknown>]>, logger: Logger
   let closing: Promise<void> | undefined;
   return () => (closing ??= (async () => {
     const ordered = [...steps].sort(([a], [b]) => SHUTDOWN_ORDER.indexOf(a) - SHUTDOWN_ORDER.indexOf(b));
+    let current: string | undefined;
     const run = (async () => {
       for (const [name, step] of ordered) {
+        current = name;
+        const started = Date.now();
         try {
           await step();
         } catch (err) {
           logger.error({ step: name, err: { message: (err as Error).message } }, 'shutdown step failed');
         }
+        const tookMs = Date.now() - started;
+        if (tookMs >= SLOW_SHUTDOWN_STEP_MS) logger.warn({ step: name, tookMs }, 'shutdown step was slow');
       }
+      current = undefined;
     })();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => {
-      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed');
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS, step: current }, 'shutdown deadline passed');
       resolve();
     }, SHUTDOWN_DEADLINE_MS)));
     await Promise.race([run, deadline]);

@@ -1,10 +1,12 @@
 /**
  * Accept-then-enqueue survives Redis being down: the claim is stored with its job in the outbox, the
- * provider still gets 202, and once Redis is back the outbox relay queues it and it is delivered.
+ * provider still gets 202, and once Redis is back the outbox relay queues it and it is delivered. A
+ * gateway stopped while Redis is down stops at once instead of waiting for it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { answers, freePort } from '../gateway/queue/redis.js';
+import { Redis } from 'ioredis';
+import { answers, connect, freePort } from '../gateway/queue/redis.js';
 import { claimBundle, startTestGateway, type TestGateway } from './harness.js';
 
 let port: number;
@@ -56,6 +58,35 @@ describe('Redis outage', () => {
     }
     await startRedis();
     await gw.waitForStatus(claimId, ['complete'], 'demo-clinic', 30_000);
+  }, 60_000);
+
+  it('ends a connection disconnected while it waits to reconnect, and the duplicates made of it', async () => {
+    const nowhere = await freePort();
+    const connection = connect(`redis://127.0.0.1:${nowhere}`, { maxRetriesPerRequest: null, retryStrategy: () => 500 }) as Redis;
+    const copy = connection.duplicate();
+    for (const c of [connection, copy]) c.on('error', () => undefined);
+    await Promise.all([connection, copy].map((c) => new Promise((resolve) => c.once('reconnecting', resolve))));
+    const queued = connection.get('k'); // waits in the offline queue
+    const ended = [connection, copy].map((c) => new Promise((resolve) => c.once('end', resolve)));
+    connection.disconnect();
+    copy.disconnect();
+    await expect(queued).rejects.toThrow(/Connection is closed/);
+    await Promise.all(ended);
+    expect([connection.status, copy.status]).toEqual(['end', 'end']);
+  });
+
+  it('stops quickly while Redis is down, its workers\' connections waiting to reconnect', async () => {
+    const down = await freePort();
+    const own = spawn('redis-server', ['--port', String(down), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !(await answers(`redis://127.0.0.1:${down}`)); i++) await new Promise((r) => setTimeout(r, 50));
+    const stopping = await startTestGateway({ env: { REDIS_URL: `redis://127.0.0.1:${down}` } });
+    const exited = new Promise((r) => own.once('exit', r));
+    own.kill('SIGKILL');
+    await exited;
+    await new Promise((r) => setTimeout(r, 1500)); // the connections notice, and wait to reconnect
+    const closing = Date.now();
+    await stopping.stop();
+    expect(Date.now() - closing).toBeLessThan(5000);
   }, 60_000);
 });
 

@@ -74,6 +74,20 @@ async function clusterInfo(port: number): Promise<string> {
   }
 }
 
+/** A master, its replica, and one Sentinel watching them (quorum 1, quick failover); the URL names the Sentinel. */
+async function sentinelWatched() {
+  const master = await redisServer(['--maxmemory-policy', 'noeviction']);
+  const replica = await redisServer(['--maxmemory-policy', 'noeviction', '--replicaof', '127.0.0.1', String(master.port)]);
+  const sentinelConfig = join(mkdtempSync(join(dir, 'sentinel-')), 'sentinel.conf');
+  writeFileSync(sentinelConfig, [
+    'bind 127.0.0.1', `dir ${dir}`,
+    `sentinel monitor passerelle 127.0.0.1 ${master.port} 1`,
+    'sentinel down-after-milliseconds passerelle 1000', 'sentinel failover-timeout passerelle 5000', '',
+  ].join('\n'));
+  const sentinel = await redisServer(['--sentinel'], sentinelConfig);
+  return { master, replica, url: `redis+sentinel://127.0.0.1:${sentinel.port}/passerelle` };
+}
+
 async function claimGoesThrough(gw: TestGateway): Promise<void> {
   const answer = await gw.submit(claimBundle());
   expect(answer.status).toBe(202);
@@ -94,16 +108,7 @@ describe('REDIS_URL topologies', () => {
   });
 
   it('runs claims through the master a Sentinel names, and through its replica once the Sentinel promotes it', async () => {
-    const master = await redisServer(['--maxmemory-policy', 'noeviction']);
-    const replica = await redisServer(['--maxmemory-policy', 'noeviction', '--replicaof', '127.0.0.1', String(master.port)]);
-    const sentinelConfig = join(dir, 'sentinel.conf');
-    writeFileSync(sentinelConfig, [
-      'bind 127.0.0.1', `dir ${dir}`,
-      `sentinel monitor passerelle 127.0.0.1 ${master.port} 1`,
-      'sentinel down-after-milliseconds passerelle 1000', 'sentinel failover-timeout passerelle 5000', '',
-    ].join('\n'));
-    const sentinel = await redisServer(['--sentinel'], sentinelConfig);
-    const url = `redis+sentinel://127.0.0.1:${sentinel.port}/passerelle`;
+    const { master, replica, url } = await sentinelWatched();
     expect(await answers(url)).toBe(true);
     await checkEvictionPolicy(url);
 
@@ -117,6 +122,23 @@ describe('REDIS_URL topologies', () => {
       await claimGoesThrough(gw);
       await claimGoesThrough(gw);
       // Closing after a failover is as quick as before it (ioredis's Sentinel retries end with the connections).
+      const closing = Date.now();
+      await gw.stop();
+      stopped = true;
+      expect(Date.now() - closing).toBeLessThan(10_000);
+    } finally {
+      if (!stopped) await gw.stop();
+    }
+  }, 90_000);
+
+  it('stops quickly while the Sentinel is still failing over, its connections waiting for a master', async () => {
+    const { master, url } = await sentinelWatched();
+    const gw = await startTestGateway({ env: { REDIS_URL: url } });
+    let stopped = false;
+    try {
+      await claimGoesThrough(gw);
+      await stop(master.child);
+      await new Promise((r) => setTimeout(r, 500)); // the connections lose the master; the Sentinel has not yet promoted its replica
       const closing = Date.now();
       await gw.stop();
       stopped = true;

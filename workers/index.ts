@@ -85,6 +85,8 @@ export async function startWorkers(deps: WorkerHostDeps): Promise<WorkerHost> {
       await stopSweeper();
       await stopWatch();
       await stopRetention();
+      // A connection waiting for a Redis that is down or failing over would hold a worker's close() up for ever.
+      deps.redis.endUnconnected();
       await Promise.allSettled([...delivery.values(), callbacks, eligibilityChecks, registrySyncs, insurerPolls, exchangeDeliveries].map((w) => w.close()));
     })()),
   };

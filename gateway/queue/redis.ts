@@ -41,19 +41,50 @@ export function topologyOf(url: string): Topology | undefined {
   return { kind: kind as Topology['kind'], nodes, ...(name ? { name: decodeURIComponent(name) } : {}), ...(password ? { password: decodeURIComponent(password) } : {}) };
 }
 
-/** Opens a connection to what a REDIS_URL names, with these options. */
-export function connect(url: string, opts: RedisOptions): RedisConnection {
+/** Opens a connection to what a REDIS_URL names, with these options; `duplicated` is told of each copy made of it. */
+export function connect(url: string, opts: RedisOptions, duplicated?: (copy: Redis) => void): RedisConnection {
   const topology = topologyOf(url);
-  if (!topology) return new Redis(url, opts);
+  if (!topology) return endsWhenDisconnected(new Redis(url, opts), duplicated);
   const auth = topology.password ? { password: topology.password } : {};
   if (topology.kind === 'sentinel') {
-    return new Redis({ ...opts, ...auth, sentinels: [...topology.nodes], name: topology.name!, ...(topology.password ? { sentinelPassword: topology.password } : {}) });
+    return endsWhenDisconnected(new Redis({ ...opts, ...auth, sentinels: [...topology.nodes], name: topology.name!, ...(topology.password ? { sentinelPassword: topology.password } : {}) }), duplicated);
   }
   // BullMQ's workers need maxRetriesPerRequest null on the nodes' connections too. The offline queue is the
   // Cluster's own: a node connection without one fails the CLUSTER SLOTS of a slots refresh sent while it
   // is still connecting (ioredis#581), and the Cluster then keeps refreshing instead of becoming ready.
   const { enableOfflineQueue, lazyConnect, ...nodeOptions } = opts;
   return new Cluster([...topology.nodes], { redisOptions: { ...nodeOptions, ...auth }, lazyConnect, enableOfflineQueue });
+}
+
+/**
+ * A connection that ends when it is disconnected while it waits to reconnect. ioredis 6 then only clears
+ * its reconnect timer: no stream is left to close, so the connection stays "reconnecting" for ever, emits
+ * no "end", and keeps its queued commands (redis/ioredis#1247; fix proposed in #2169). BullMQ's
+ * Worker.close() waits for that "end" on its blocking connection, so a gateway stopped while Redis was
+ * down or a Sentinel was failing over hung until the shutdown deadline. Here such a connection ends as
+ * ioredis ends one closed by hand: status "end", queued commands rejected. Its duplicates (BullMQ's
+ * blocking connections) get the same, and are handed to `duplicated`.
+ */
+export function endsWhenDisconnected(connection: Redis, duplicated: (copy: Redis) => void = () => undefined): Redis {
+  const internals = connection as unknown as { manuallyClosing: boolean; setStatus(status: string): void; flushQueue(error: Error): void };
+  const disconnect = connection.disconnect.bind(connection);
+  connection.disconnect = (reconnect = false) => {
+    const stranded = !reconnect && connection.status === 'reconnecting';
+    disconnect(reconnect);
+    if (stranded) {
+      // What ioredis's own close handler does for a connection closed by hand (it may be connected again).
+      internals.manuallyClosing = false;
+      internals.setStatus('end');
+      internals.flushQueue(new Error('Connection is closed.'));
+    }
+  };
+  const duplicate = connection.duplicate.bind(connection);
+  connection.duplicate = (override) => {
+    const copy = endsWhenDisconnected(duplicate(override), duplicated);
+    duplicated(copy);
+    return copy;
+  };
+  return connection;
 }
 
 /** A reachable, checked Redis and the means to open connections to it. */
@@ -69,6 +100,14 @@ export interface RedisHandle {
   cacheConnection(): RedisConnection;
   /** Worker connections wait and retry forever, as BullMQ workers require. */
   workerConnection(): RedisConnection;
+  /**
+   * Ends every connection opened here, and every copy BullMQ made of one, that is not connected: one
+   * waiting for a Redis that is down or failing over. Closing workers calls it first. BullMQ's
+   * Worker.close() otherwise waits for ever on a blocking connection still being set up (its disconnect
+   * awaits the connection's start), and no job can finish over such a connection anyway: a job cut short
+   * is picked up again as stalled.
+   */
+  endUnconnected(): void;
   close(): Promise<void>;
 }
 
@@ -104,7 +143,7 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
   // rounds for a connection still in use, and nothing is left running for one closed.
   const sentinelRetryStrategy = (times: number) => (closed || times > 5 ? null : times * 200);
   const open = (opts: RedisOptions): RedisConnection => {
-    const connection = connect(url, { ...opts, sentinelRetryStrategy });
+    const connection = connect(url, { ...opts, sentinelRetryStrategy }, (copy) => connections.push(copy));
     connection.on('error', () => undefined); // reconnects by itself; failures surface on commands
     connections.push(connection);
     return connection;
@@ -115,10 +154,15 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
     producerConnection: () => open({ maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 2000 }),
     workerConnection: () => open({ maxRetriesPerRequest: null }),
     cacheConnection: () => open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 1000 }),
+    endUnconnected: () => {
+      for (const c of connections) if (!['ready', 'connect', 'end'].includes(c.status)) c.disconnect();
+    },
     close: async () => {
       closed = true;
       // disconnect() after quit(): it also stops what quit() leaves running (a Sentinel connection's failover detector).
-      await Promise.allSettled(connections.splice(0).map((c) => c.quit().catch(() => undefined).finally(() => c.disconnect())));
+      // A connection not ready is disconnected at once: its quit() would wait in the offline queue for a
+      // Redis that may not come back.
+      await Promise.allSettled(connections.splice(0).map((c) => (c.status === 'ready' ? c.quit().catch(() => undefined) : Promise.resolve()).finally(() => c.disconnect())));
       if (child && child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

@@ -254,28 +254,45 @@ export class ClaimRepository {
     claimId: string, response: ClaimResponse & { id: string }, contentHash: string, status: ClaimStatus,
     jobs: (responseId: string) => OutboxMessage[], facts: AnswerFacts = {},
   ): Promise<{ record: ResponseRecord; created: boolean; cancelled?: boolean; followOn?: string; split?: string }> {
-    return this.db.transaction(async (tx) => {
-      if (facts.insurerReference) await tx.query('update claims set insurer_reference = $2 where id = $1', [claimId, facts.insurerReference]);
-      const granted = facts.preAuthorisation;
-      if (granted) {
-        await tx.query('update claims set preauth_ref = $2, preauth_start = $3, preauth_end = $4 where id = $1',
-          [claimId, granted.ref, granted.start ?? null, granted.end ?? null]);
-      }
-      const inserted = await this.insertResponse(tx, claimId, 'insurer', contentHash, response);
+    const granted = facts.preAuthorisation;
+    const record = async (q: Queryable) => {
+      // One statement (one round trip, one commit) for an answer without coordination: the answer, the
+      // claim's new status (unless cancelled meanwhile: the answer is kept, the provider's decision
+      // stands) and what the answer tells of the claim, its history and audit events, and its jobs. The
+      // insurer's reference and a granted authorisation are kept even from an answer already recorded.
+      const { rows } = await q.query<ResponseRow & { cancelled: boolean }>(
+        `with response as (insert into claim_responses (id, claim_id, source, content_hash, outcome, resource, created_at)
+             values ($2, $1, 'insurer', $3, $4, $5::json, clock_timestamp()) on conflict (claim_id, source, content_hash) do nothing returning *),
+           moved as (update claims c set
+               status = case when a.answered and c.status <> 'cancelled' then $6 else c.status end,
+               last_error = case when a.answered and c.status <> 'cancelled' then null else c.last_error end,
+               stuck_since = case when a.answered and c.status <> 'cancelled' then null else c.stuck_since end,
+               updated_at = case when a.answered and c.status <> 'cancelled' then now() else c.updated_at end,
+               insurer_reference = coalesce($7, c.insurer_reference),
+               preauth_ref = case when $8::boolean then $9 else c.preauth_ref end,
+               preauth_start = case when $8::boolean then $10::date else c.preauth_start end,
+               preauth_end = case when $8::boolean then $11::date else c.preauth_end end
+             from (select exists (select 1 from response) as answered) a
+             where c.id = $1
+             returning c.id, c.provider_id, c.insurer_id, a.answered, case when c.status = 'cancelled' then 'answered-after-cancel' else c.status end as event_status),
+           ${outboxCte('$12', 'exists (select 1 from response)')},
+           ${stateChangeCtes('moved', '$13', 's.status = (select event_status from moved where answered)')}
+         select r.*, m.event_status = 'answered-after-cancel' as cancelled from response r cross join moved m`,
+        [claimId, response.id, contentHash, response.outcome ?? 'queued', JSON.stringify(response), status, facts.insurerReference ?? null,
+          Boolean(granted), granted?.ref ?? null, granted?.start ?? null, granted?.end ?? null, outboxRows(jobs(response.id)),
+          stateChangeRows((['answered-after-cancel', status] as const).map((s) => ({ claimId, status: s, detail: { claimResponse: response.id, outcome: response.outcome } })))],
+      );
+      const inserted = rows[0];
       if (!inserted) {
-        const { rows } = await tx.query<ResponseRow>(
+        const { rows: recorded } = await q.query<ResponseRow>(
           `select * from claim_responses where claim_id = $1 and source = 'insurer' and content_hash = $2`, [claimId, contentHash]);
-        return { record: toResponse(rows[0]!), created: false };
+        return { record: toResponse(recorded[0]!), created: false };
       }
-      // A claim cancelled meanwhile stays cancelled: the answer is kept, the provider's decision stands.
-      const moved = await tx.query<{ id: string }>(
-        `update claims set status = $2, last_error = null, stuck_since = null, updated_at = now() where id = $1 and status <> 'cancelled' returning id`, [claimId, status]);
-      const cancelled = moved.rows.length === 0;
-      await recordStateChanges(tx, [{ claimId, status: cancelled ? 'answered-after-cancel' : status, detail: { claimResponse: response.id, outcome: response.outcome } }]);
-      await writeOutbox(tx, jobs(response.id));
-      const coordinated = cancelled || !facts.coordination ? {} : await this.coordinate(tx, claimId, facts.coordination);
-      return { record: toResponse(inserted), created: true, cancelled, ...coordinated };
-    });
+      const coordinated = inserted.cancelled || !facts.coordination ? {} : await this.coordinate(q, claimId, facts.coordination);
+      return { record: toResponse(inserted), created: true, cancelled: inserted.cancelled, ...coordinated };
+    };
+    // A coordination writes more (a follow-on claim, a split): all of it in one transaction with the answer.
+    return facts.coordination ? this.db.transaction(record) : record(this.db);
   }
 
   /**

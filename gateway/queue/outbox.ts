@@ -21,13 +21,14 @@ export interface OutboxMessage {
 
 /**
  * The statement part that records messages (a writable CTE, outbox_rows), so that they can go in the
- * same statement as the state change that needs them; `param` is the placeholder of outboxRows(messages).
+ * same statement as the state change that needs them; `param` is the placeholder of outboxRows(messages),
+ * and `onlyIf` a condition the statement's other parts decide (the messages are written only if it holds).
  * A message already recorded is kept as it was.
  */
-export function outboxCte(param: string): string {
+export function outboxCte(param: string, onlyIf = 'true'): string {
   return `outbox_rows as (insert into outbox (queue, job_name, job_id, payload, delay_ms)
       select m.queue, m.job_name, m.job_id, m.payload, m.delay_ms
-        from json_to_recordset(${param}::json) as m(n int, queue text, job_name text, job_id text, payload jsonb, delay_ms int) order by m.n
+        from json_to_recordset(${param}::json) as m(n int, queue text, job_name text, job_id text, payload jsonb, delay_ms int) where ${onlyIf} order by m.n
       on conflict (job_id) do nothing)`;
 }
 

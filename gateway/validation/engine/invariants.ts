@@ -7,6 +7,7 @@
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { NATIVE_BY_EXPRESSION, NATIVE_BY_KEY, nativeKey } from './native-invariants.js';
+import { compileSubset } from './fhirpath-subset.js';
 
 type Json = Record<string, unknown>;
 
@@ -82,11 +83,16 @@ export function compileInvariant(spec: { key: string; severity: 'error' | 'warni
   }
   const trivially = TRIVIALLY_HOLDS[spec.key];
   const native = NATIVE_BY_KEY[spec.key] ?? NATIVE_BY_EXPRESSION.get(nativeKey(basePath, expression));
+  // Most rules are plain paths, where(), exists() and = on codes: the native subset judges those, and
+  // fhirpath.js whatever it leaves (fhirpath-subset.ts).
+  const subset = native ? undefined : compileSubset(expression, basePath, r4Model);
   const compiled: CompiledInvariant = {
     key: spec.key, path: basePath, severity: spec.severity, human: spec.human, expression,
     holds(instance, resource, rootResource, memo = new Map()) {
       if (trivially?.(instance)) return true;
       if (native) return native(instance, resource, memo);
+      const judged = subset?.(instance);
+      if (judged) return judged.every((r) => r === true);
       const result = evaluate(instance, { resource, rootResource });
       // An invariant holds when it evaluates to true, or to empty (nothing to judge).
       return result.every((r) => r === true);

@@ -169,22 +169,6 @@ function parse(tokens: Token[], model: SubsetModel, base: string): Node {
     at++;
     return { node: logical('implies', boolean(left), boolean(or(self))), type: 'boolean' };
   };
-  const or = (self: string): Typed => {
-    let left = and(self);
-    while (isWord('or')) {
-      at++;
-      left = { node: logical('or', boolean(left), boolean(and(self))), type: 'boolean' };
-    }
-    return left;
-  };
-  const and = (self: string): Typed => {
-    let left = equality(self);
-    while (isWord('and')) {
-      at++;
-      left = { node: logical('and', boolean(left), boolean(equality(self))), type: 'boolean' };
-    }
-    return left;
-  };
   const equality = (self: string): Typed => {
     const left = union(self);
     if (!isSymbol('=') && !isSymbol('!=')) return left;
@@ -278,6 +262,18 @@ function parse(tokens: Token[], model: SubsetModel, base: string): Node {
     expect(')');
     return call(token.text, owner, argument);
   };
+
+  /** Left-associative and / or. */
+  const chain = (word: 'and' | 'or', next: (self: string) => Typed) => (self: string): Typed => {
+    let left = next(self);
+    while (isWord(word)) {
+      at++;
+      left = { node: logical(word, boolean(left), boolean(next(self))), type: 'boolean' };
+    }
+    return left;
+  };
+  const and = chain('and', equality);
+  const or = chain('or', and);
 
   const node = expression(base);
   if (peek().kind !== 'end') throw new Unsupported();

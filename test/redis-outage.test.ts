@@ -13,15 +13,25 @@ let port: number;
 let redis: ChildProcess | undefined;
 let gw: TestGateway;
 
+/** A redis-server without persistence on this port; resolves once it answers. */
+async function redisServer(on: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(on), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !(await answers(`redis://127.0.0.1:${on}`)); i++) await new Promise((r) => setTimeout(r, 50));
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !(await answers(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 50));
+  redis = await redisServer(port);
 }
 
 async function stopRedis(): Promise<void> {
-  const exited = new Promise((r) => redis!.once('exit', r));
-  redis!.kill('SIGKILL');
-  await exited;
+  await kill(redis!);
 }
 
 beforeAll(async () => {
@@ -77,12 +87,9 @@ describe('Redis outage', () => {
 
   it('stops quickly while Redis is down, its workers\' connections waiting to reconnect', async () => {
     const down = await freePort();
-    const own = spawn('redis-server', ['--port', String(down), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !(await answers(`redis://127.0.0.1:${down}`)); i++) await new Promise((r) => setTimeout(r, 50));
+    const own = await redisServer(down);
     const stopping = await startTestGateway({ env: { REDIS_URL: `redis://127.0.0.1:${down}` } });
-    const exited = new Promise((r) => own.once('exit', r));
-    own.kill('SIGKILL');
-    await exited;
+    await kill(own);
     await new Promise((r) => setTimeout(r, 1500)); // the connections notice, and wait to reconnect
     const closing = Date.now();
     await stopping.stop();

@@ -269,17 +269,18 @@ export class ClaimRepository {
                stuck_since = case when a.answered and c.status <> 'cancelled' then null else c.stuck_since end,
                updated_at = case when a.answered and c.status <> 'cancelled' then now() else c.updated_at end,
                insurer_reference = coalesce($7, c.insurer_reference),
-               preauth_ref = case when $8::boolean then $9 else c.preauth_ref end,
-               preauth_start = case when $8::boolean then $10::date else c.preauth_start end,
-               preauth_end = case when $8::boolean then $11::date else c.preauth_end end
+               preauth_ref = coalesce($8, c.preauth_ref),
+               preauth_start = case when $8 is not null then $9::date else c.preauth_start end,
+               preauth_end = case when $8 is not null then $10::date else c.preauth_end end
              from (select exists (select 1 from response) as answered) a
              where c.id = $1
              returning c.id, c.provider_id, c.insurer_id, a.answered, case when c.status = 'cancelled' then 'answered-after-cancel' else c.status end as event_status),
-           ${outboxCte('$12', 'exists (select 1 from response)')},
-           ${stateChangeCtes('moved', '$13', 's.status = (select event_status from moved where answered)')}
+           ${outboxCte('$11', 'exists (select 1 from response)')},
+           ${stateChangeCtes('moved', '$12', 's.status = (select event_status from moved where answered)')}
          select r.*, m.event_status = 'answered-after-cancel' as cancelled from response r cross join moved m`,
         [claimId, response.id, contentHash, response.outcome ?? 'queued', JSON.stringify(response), status, facts.insurerReference ?? null,
-          Boolean(granted), granted?.ref ?? null, granted?.start ?? null, granted?.end ?? null, outboxRows(jobs(response.id)),
+          granted?.ref ?? null, granted?.start ?? null, granted?.end ?? null, outboxRows(jobs(response.id)),
+          // Both possible history entries: the statement keeps the one it turns out to make.
           stateChangeRows((['answered-after-cancel', status] as const).map((s) => ({ claimId, status: s, detail: { claimResponse: response.id, outcome: response.outcome } })))],
       );
       const inserted = rows[0];

@@ -99,7 +99,7 @@ export class AuditLog {
            where c.id = coalesce(a.claim_id, (select claim_id from claim_responses where id = a.response_id))), '{}'::text[]), null),
          a.recorded, a.resource
        from json_to_recordset($1::json) as a(id uuid, kind text, agent text, entity text, outcome text, recorded timestamptz, claim_id uuid, response_id uuid, resource json)`,
-      [JSON.stringify(rows)]);
+      [JSON.stringify(rows)], { name: 'audit-accesses' });
   }
 
   /** AuditEvents matching the query, newest first, with the total. */

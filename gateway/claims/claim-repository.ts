@@ -144,6 +144,7 @@ export class ClaimRepository {
          select 1`,
         [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value, JSON.stringify(claim.bundle), response.id,
           claim.replaces ?? null, response.outcome ?? 'queued', JSON.stringify(response), outboxRows(claim.jobs), stateChangeRows(changes)],
+        { name: 'claim-insert' },
       );
     } catch (err) {
       if ((err as { code?: string }).code === '23505' && /identifier/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message))) {
@@ -158,7 +159,7 @@ export class ClaimRepository {
     if (!isUuid(id)) return undefined;
     const { rows } = await this.db.query<ClaimRow>(
       `select c.*, array(select f.id::text from claims f where f.coordination_root = c.id order by f.created_at, f.id) as follow_ons
-         from claims c where c.id = $1`, [id]);
+         from claims c where c.id = $1`, [id], { name: 'claim-by-id' });
     return rows[0] ? toClaim(rows[0]) : undefined;
   }
 
@@ -282,6 +283,7 @@ export class ClaimRepository {
           granted?.ref ?? null, granted?.start ?? null, granted?.end ?? null, outboxRows(jobs(response.id)),
           // Both possible history entries: the statement keeps the one it turns out to make.
           stateChangeRows((['answered-after-cancel', status] as const).map((s) => ({ claimId, status: s, detail: { claimResponse: response.id, outcome: response.outcome } })))],
+        { name: 'claim-insurer-answer' },
       );
       const inserted = rows[0];
       if (!inserted) {

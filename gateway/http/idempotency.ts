@@ -37,7 +37,8 @@ export class IdempotencyStore {
            response_body = a.body, updated_at = now()
          from json_to_recordset($1::json) as a(participant_id text, key text, status int, headers jsonb, body json)
          where k.participant_id = a.participant_id and k.key = a.key`,
-        [JSON.stringify(answers.map((a) => ({ participant_id: a.participantId, key: a.key, status: a.answer.status, headers: a.answer.headers, body: a.answer.body })))]);
+        [JSON.stringify(answers.map((a) => ({ participant_id: a.participantId, key: a.key, status: a.answer.status, headers: a.answer.headers, body: a.answer.body })))],
+        { name: 'idempotency-complete' });
     });
   }
 
@@ -61,7 +62,7 @@ export class IdempotencyStore {
          where idempotency_keys.state = 'in_flight'
            and idempotency_keys.updated_at < now() - ($4::int * interval '1 second')
        returning true as inserted`,
-      [participantId, key, requestHash, STALE_IN_FLIGHT_SECONDS]);
+      [participantId, key, requestHash, STALE_IN_FLIGHT_SECONDS], { name: 'idempotency-begin' });
     if (rows.length > 0) return undefined;
     const existing = await this.db.query<{ request_hash: string; state: string; response_status: number; response_headers: Record<string, string>; response_body: unknown }>(
       'select * from idempotency_keys where participant_id = $1 and key = $2', [participantId, key]);

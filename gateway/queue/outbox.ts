@@ -86,7 +86,7 @@ export class OutboxDispatcher {
       await this.add(messages);
       await this.db.query('update outbox set dispatched_at = now() where job_id = any($1) and dispatched_at is null', [
         messages.map((m) => m.jobId),
-      ]);
+      ], { name: 'outbox-dispatched' });
       return true;
     } catch (err) {
       this.logger.warn({ err: { message: (err as Error).message }, jobs: messages.map((m) => m.jobId) },

@@ -15,6 +15,7 @@ import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { describe, expect, test } from '@jest/globals';
 import { coreDefinitions } from '../gateway/validation/engine/definitions.js';
 import { compileSubset } from '../gateway/validation/engine/fhirpath-subset.js';
+import { compileInvariant } from '../gateway/validation/engine/invariants.js';
 import { instancesAt } from './element-instances.js';
 
 type Json = Record<string, unknown>;
@@ -32,9 +33,14 @@ describe('the FHIRPath subset, by hand', () => {
       ['insurer.all(reference.exists() or identifier.value.exists()) implies provider.empty().not()', 'Claim'],
       ["status != 'draft'", 'Claim'],
       ['start.hasValue().not() or end.hasValue().not()', 'Period'],
+      ["identifier.where(system = 'urn:x').value.all(matches('^M[0-9]{4}$'))", 'Patient'],
+      ['birthDate.empty() or birthDate.toString() <= today().toString()', 'Patient'],
+      ['item.count() >= 1 and item.all(sequence > 0)', 'Claim'],
     ]) expect([expression, subset(expression!, base!) !== undefined]).toEqual([expression, true]);
     for (const expression of [
-      '%resource.item.count() = 1', "identifier.value.matches('^M[0-9]{4}$')", 'billablePeriod.start <= billablePeriod.end', 'total.value > 0',
+      '%resource.item.count() = 1', 'identifier.value.matches(%pattern)', "status.matches('[')", "status.matches('')", "status.matches('a', 'i')",
+      'billablePeriod.start <= billablePeriod.end', 'total.value > 0', 'today() <= billablePeriod.start', 'item.sequence.toString().exists()',
+      "status < 1", 'created.today().exists()', 'true < false',
       'Claim.item.exists()', 'contained.ofType(Patient).exists()', 'children().count() > id.count()', 'total.value = 1', 'total.value = 1.5',
       'item.exists() xor total.exists()', "status = 'a\\nb'", 'resourceType.exists()', '$index = 0', 'item.exists() // note',
       "billablePeriod.start = '2026'", 'extension.value.exists()', "item.sequence = 'x'", 'status.value.exists()', 'nonsense.exists()', 'item.hasValue()',
@@ -55,12 +61,60 @@ describe('the FHIRPath subset, by hand', () => {
     expect(holds('(total.currency | item.net.currency).count()', 'Claim', { total: { currency: 'XOF' }, item: [{ net: { currency: 'XOF' } }, { net: { currency: 'EUR' } }] })).toEqual([2]);
     expect(holds('item.all(sequence.exists())', 'Claim', {})).toEqual([true]);
     expect(holds('start.hasValue().not()', 'Period', { start: '2026' })).toEqual([false]);
+    // matches() searches (it is not anchored unless the pattern is), in single-line mode.
+    expect(holds("gender.matches('al')", 'Patient', { gender: 'male' })).toEqual([true]);
+    expect(holds("gender.matches('^al')", 'Patient', { gender: 'male' })).toEqual([false]);
+    expect(holds("name.family.all(matches('^a.b$'))", 'Patient', { name: [{ family: 'a\nb' }, { family: 'axb' }] })).toEqual([true]);
+    expect(holds("gender.matches('x')", 'Patient', {})).toEqual([]);
+    // Strings and integers order as in JavaScript; today() is the local date, written as fhirpath.js writes it.
+    expect(holds("gender < 'n'", 'Patient', { gender: 'male' })).toEqual([true]);
+    expect(holds('sequence >= 2', 'Claim.item', { sequence: 10 })).toEqual([true]);
+    expect(holds("sequence > 2", 'Claim.item', {})).toEqual([]);
+    const local = fhirpath.evaluate({}, 'today().toString()', {}, r4Model) as string[];
+    expect(holds('today().toString()', 'Patient', {})).toEqual(local);
+    expect(holds('birthDate.toString() <= today().toString()', 'Patient', { birthDate: '9999' })).toEqual([false]);
   });
 
   test('abandons, for fhirpath.js to judge, an instance the model would read otherwise', () => {
     expect(holds("system = 'urn:x'", 'Coding', { system: 'urn:x', _system: { extension: [{ url: 'u' }] } })).toBeUndefined();
     expect(holds("given = 'a'", 'HumanName', { given: ['a', 'b'] })).toBeUndefined();
     expect(holds('given.exists()', 'HumanName', { given: ['a', null], _given: [null, { extension: [{ url: 'u' }] }] })).toBeUndefined();
+    expect(holds("name.family.matches('a')", 'Patient', { name: [{ family: 'a' }, { family: 'b' }] })).toBeUndefined();
+    expect(holds('birthDate.toString()', 'Patient', { birthDate: 1980 })).toBeUndefined();
+  });
+});
+
+describe('pre-checks that spare an evaluation', () => {
+  test('per-1 (a Period starts before it ends): the pre-check never holds where fhirpath.js finds it broken', () => {
+    const per1 = compileInvariant({ key: 'per-1', severity: 'error', human: 'start <= end', expression: 'start.hasValue().not() or end.hasValue().not() or (start <= end)' }, 'Period');
+    const evaluate = fhirpath.compile({ base: 'Period', expression: per1.expression }, r4Model) as unknown as (input: unknown) => unknown[];
+    const two = fc.integer({ min: 0, max: 14 }).map((n) => String(n).padStart(2, '0'));
+    const date = fc.oneof(
+      fc.integer({ min: 1999, max: 2001 }).map(String),
+      fc.tuple(fc.integer({ min: 1999, max: 2001 }), two).map(([y, m]) => `${y}-${m}`),
+      fc.tuple(fc.integer({ min: 1999, max: 2001 }), two, fc.integer({ min: 0, max: 32 }).map((n) => String(n).padStart(2, '0'))).map(([y, m, d]) => `${y}-${m}-${d}`),
+      fc.constantFrom('2000-01-01T10:00:00Z', '2000-01-01T10:00:00+02:00', '2000-01-01T09:00:00-01:00', 'x', ''),
+    );
+    let held = 0;
+    let broken = 0;
+    fc.assert(fc.property(date, date, (start, end) => {
+      const period = { start, end };
+      // An impossible date (month 13) makes fhirpath.js throw: the pre-check must leave it to it.
+      const judge = (run: () => boolean) => {
+        try {
+          return run();
+        } catch {
+          return 'throws';
+        }
+      };
+      const mine = judge(() => per1.holds(period, period, period));
+      const theirs = judge(() => evaluate(period).every((r) => r === true));
+      if (mine === true) held++;
+      else if (mine === false) broken++;
+      expect([start, end, mine]).toEqual([start, end, theirs]);
+    }), { numRuns: 3000, seed: 20261123 });
+    expect(held).toBeGreaterThan(300);
+    expect(broken).toBeGreaterThan(300);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * A native evaluator for a small subset of FHIRPath, the shape most pack rules take: paths, where(),
  * exists(), all(), empty(), count(), not(), hasValue(), $this, unions of primitive values, = and !=
- * against string, integer and boolean literals, and, or, implies. fhirpath.js spends tens of µs on
+ * against string, integer and boolean literals, <, <=, >, >= between two strings or two integers,
+ * matches() with a literal pattern, toString() of strings and dates, today(), and, or, implies.
+ * fhirpath.js spends tens of µs on
  * each evaluation of such a rule, mostly building its own nodes; on a claim of 100 items, whose items
  * each run the pack's per-item rules, that was most of the validation.
  *
@@ -40,7 +42,7 @@ type Token =
   | { kind: 'symbol'; text: string }
   | { kind: 'end' };
 
-const SYMBOLS = ['!=', '.', '(', ')', '=', '|', ','];
+const SYMBOLS = ['!=', '<=', '>=', '<', '>', '.', '(', ')', '=', '|', ','];
 
 function tokenize(source: string): Token[] | undefined {
   const tokens: Token[] = [];
@@ -92,9 +94,9 @@ function tokenize(source: string): Token[] | undefined {
 }
 
 // ---- parser: expression := implies; implies := or ('implies' or)?; or := and ('or' and)*;
-//      and := equality ('and' equality)*; equality := union (('=' | '!=') union)?;
-//      union := path ('|' path)*; path := term ('.' invocation)*;
-//      term := literal | '$this' | '(' expression ')' | invocation; invocation := name | function '(' [expression] ')'
+//      and := equality ('and' equality)*; equality := inequality (('=' | '!=') inequality)?;
+//      inequality := union (('<' | '<=' | '>' | '>=') union)?; union := path ('|' path)*; path := term ('.' invocation)*;
+//      term := literal | '$this' | 'today()' | '(' expression ')' | invocation; invocation := name | function '(' [expression] ')'
 // Each part is typed with the R4 model, from the element the rule is set on: a member is looked up on
 // its owner's type (or the backbone element's path), so a choice element (value[x]) or an unknown name
 // is outside the subset, and = only compares values of one kind (strings, integers, booleans).
@@ -112,6 +114,8 @@ export interface SubsetModel {
 const STRINGS = new Set(['string', 'uri', 'code', 'id', 'markdown', 'canonical', 'url', 'oid', 'uuid', 'System.String']);
 const INTEGERS = new Set(['integer', 'positiveInt', 'unsignedInt', 'System.Integer']);
 const BOOLEANS = new Set(['boolean', 'System.Boolean']);
+/** Types whose JSON value is a string that toString() gives back as it is (fhirpath.js keeps a date's text). */
+const TEXTUAL = new Set([...STRINGS, 'date', 'dateTime', 'instant', 'time', 'System.Date', 'System.DateTime', 'System.Time']);
 /** FHIR primitive types: their members (value, id, extension) need the model's primitive handling. */
 const PRIMITIVES = new Set([...STRINGS, ...INTEGERS, ...BOOLEANS, 'decimal', 'date', 'dateTime', 'instant', 'time', 'base64Binary', 'xhtml', 'System.Decimal', 'System.Date', 'System.DateTime', 'System.Time']);
 
@@ -171,17 +175,35 @@ function parse(tokens: Token[], model: SubsetModel, base: string): Node {
     return { node: logical('implies', boolean(left), boolean(or(self))), type: 'boolean' };
   };
   const equality = (self: string): Typed => {
-    const left = union(self);
+    const left = inequality(self);
     if (!isSymbol('=') && !isSymbol('!=')) return left;
     const negated = isSymbol('!=');
     at++;
-    const right = union(self);
+    const right = inequality(self);
     const kind = kindOf(left.type);
     if (!kind || kind !== kindOf(right.type)) throw new Unsupported();
     return {
       node: (input, me) => {
         const result = equals(left.node(input, me), right.node(input, me));
         return result === undefined ? [] : [negated ? !result : result];
+      },
+      type: 'boolean',
+    };
+  };
+  const inequality = (self: string): Typed => {
+    const left = union(self);
+    const op = ['<', '<=', '>', '>='].find(isSymbol);
+    if (!op) return left;
+    at++;
+    const right = union(self);
+    const kind = kindOf(left.type);
+    // Strings and integers order as JavaScript orders them, as in fhirpath.js; dates and decimals do not.
+    if ((kind !== 'string' && kind !== 'integer') || kind !== kindOf(right.type)) throw new Unsupported();
+    return {
+      node: (input, me) => {
+        const result = order(left.node(input, me), right.node(input, me));
+        if (result === undefined) return [];
+        return [op === '<' ? result < 0 : op === '<=' ? result <= 0 : op === '>' ? result > 0 : result >= 0];
       },
       type: 'boolean',
     };
@@ -240,6 +262,12 @@ function parse(tokens: Token[], model: SubsetModel, base: string): Node {
       at++;
       return { node: (_input, me) => me, type: self };
     }
+    if (token.kind === 'identifier' && token.text === 'today') {
+      at++;
+      expect('(');
+      expect(')');
+      return { node: () => [today()], type: 'System.Date' };
+    }
     if (isSymbol('(')) {
       at++;
       const inner = expression(self);
@@ -259,6 +287,14 @@ function parse(tokens: Token[], model: SubsetModel, base: string): Node {
       return { node: member(token.text), type: memberType(model, owner, token.text) };
     }
     at++;
+    if (token.text === 'matches') {
+      // A literal pattern only: it is compiled once, here.
+      const pattern = peek();
+      if (pattern.kind !== 'string') throw new Unsupported();
+      at++;
+      expect(')');
+      return matches(pattern.value, owner);
+    }
     const argument = isSymbol(')') ? undefined : expression(owner);
     expect(')');
     return call(token.text, owner, argument);
@@ -348,6 +384,47 @@ function equals(left: Collection, right: Collection): boolean | undefined {
   return a === b;
 }
 
+/** FHIRPath's order of two singletons of one kind (strings or integers): <0, 0, >0, or undefined (empty). */
+function order(left: Collection, right: Collection): number | undefined {
+  if (left.length === 0 || right.length === 0) return undefined;
+  if (left.length !== 1 || right.length !== 1) throw UNJUDGED;
+  const a = primitive(left[0]);
+  const b = primitive(right[0]);
+  if (typeof a !== typeof b || typeof a === 'boolean') throw UNJUDGED;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The only item of a collection, which must be a string; undefined when empty. */
+function singleString(input: Collection): string | undefined {
+  if (input.length === 0) return undefined;
+  if (input.length > 1 || typeof input[0] !== 'string') throw UNJUDGED;
+  return input[0];
+}
+
+/** today(): the date where the process runs, as fhirpath.js writes it (FP_Date.isoDate: local year, month, day). */
+function today(): string {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+}
+
+/** matches('pattern'), as fhirpath.js runs it: a search (not anchored) in single-line, unicode mode. */
+function matches(pattern: string, owner: string): Typed {
+  if (kindOf(owner) !== 'string' || pattern === '') throw new Unsupported();
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'us');
+  } catch {
+    throw new Unsupported(); // fhirpath.js reports the pattern's error: let it
+  }
+  return {
+    node: (input) => {
+      const text = singleString(input);
+      return text === undefined ? [] : [regex.test(text)];
+    },
+    type: 'boolean',
+  };
+}
+
 function call(name: string, owner: string, argument: Typed | undefined): Typed {
   const criteria = argument && kindOf(argument.type) === 'boolean' ? argument.node : undefined;
   const test = (item: Value) => truth(criteria!([item], [item])) === true;
@@ -384,6 +461,17 @@ function call(name: string, owner: string, argument: Typed | undefined): Typed {
           return [input.length === 1];
         },
         type: 'boolean',
+      };
+    case 'toString':
+      none();
+      // Strings, and dates and times whose text fhirpath.js keeps as it was written.
+      if (!TEXTUAL.has(owner)) throw new Unsupported();
+      return {
+        node: (input) => {
+          const text = singleString(input);
+          return text === undefined ? [] : [text];
+        },
+        type: 'System.String',
       };
     case 'where':
       if (!criteria) throw new Unsupported();

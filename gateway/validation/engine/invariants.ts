@@ -38,7 +38,7 @@ const every = (value: unknown, key: string, test: (item: unknown) => boolean) =>
  */
 const TRIVIALLY_HOLDS: Readonly<Record<string, (instance: unknown) => boolean>> = {
   'dom-2': (r) => !has(r, 'contained'), 'dom-3': (r) => !has(r, 'contained'), 'dom-4': (r) => !has(r, 'contained'), 'dom-5': (r) => !has(r, 'contained'),
-  'per-1': (p) => !has(p, 'start') || !has(p, 'end'),
+  'per-1': (p) => !has(p, 'start') || !has(p, 'end') || sameDatePrecisionInOrder((p as Json).start, (p as Json).end),
   'rng-2': (r) => !has(r, 'low') || !has(r, 'high'),
   'qty-3': (q) => !has(q, 'code') || has(q, 'system'),
   'att-1': (a) => !has(a, 'data') || has(a, 'contentType'),
@@ -59,6 +59,21 @@ const TRIVIALLY_HOLDS: Readonly<Record<string, (instance: unknown) => boolean>> 
   'bdl-9': (b) => isObject(b) && b.type !== 'document', 'bdl-10': (b) => isObject(b) && b.type !== 'document',
   'bdl-11': (b) => isObject(b) && b.type !== 'document', 'bdl-12': (b) => isObject(b) && b.type !== 'message',
 };
+
+/**
+ * Dates (no time) written to the same precision compare as their text does: the common Period of a
+ * claim. Only possible months and days: fhirpath.js refuses to compare an impossible date, and judges it.
+ */
+const DATE = /^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$/;
+function possibleDate(text: string): boolean {
+  if (!DATE.test(text)) return false;
+  if (text.length < 10) return true;
+  const day = Number(text.slice(8, 10));
+  return new Date(Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, day)).getUTCDate() === day; // no 31 April, no 29 February 2025
+}
+function sameDatePrecisionInOrder(start: unknown, end: unknown): boolean {
+  return typeof start === 'string' && typeof end === 'string' && start.length === end.length && start <= end && possibleDate(start) && possibleDate(end);
+}
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -14,6 +14,7 @@ import { migrate } from '../gateway/store/migrate.js';
 import { AuditLog } from '../gateway/audit/audit-log.js';
 import { IdempotencyStore } from '../gateway/http/idempotency.js';
 import { createLogger } from '../gateway/logger.js';
+import type { OperationOutcomeError } from '../gateway/fhir/outcomes.js';
 import { createTestDatabase } from './harness.js';
 
 /** A flush that records its batches and answers each item doubled, after the test lets it go. */
@@ -89,6 +90,13 @@ describe('Coalescer', () => {
   });
 });
 
+/** The gateway error code of a rejected call (its OperationOutcome's first issue). */
+function errorCode(outcome: PromiseSettledResult<unknown>): string | undefined {
+  if (outcome.status !== 'rejected') return undefined;
+  const error = outcome.reason as OperationOutcomeError;
+  return error.outcome?.issue?.[0]?.details?.coding?.[0]?.code;
+}
+
 describe('group commit on PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let db: Database;
@@ -134,6 +142,33 @@ describe('group commit on PostgreSQL', () => {
     replays.forEach((replay, i) => expect(replay).toEqual({ status: 202, headers: { Location: `/fhir/Claim/${i}` }, body: { n: i } }));
     // Another participant's key of the same name is its own.
     expect(await store.begin('clinic-b', 'key-0', 'hash-key-0')).toBeUndefined();
+  });
+
+  test('keys begun together are claimed in one statement; a key given twice at once runs once, the other gets 409', async () => {
+    let statements = 0;
+    const counting: Database = { ...db, query: (sql, params, options) => {
+      if (sql.includes('insert into idempotency_keys')) statements++;
+      return db.query(sql, params, options);
+    } };
+    const store = new IdempotencyStore(counting);
+    const keys = Array.from({ length: 40 }, (_, i) => `together-${i}`);
+    const outcomes = await Promise.allSettled([
+      ...keys.map((key) => store.begin('clinic-a', key, `hash-${key}`)),
+      store.begin('clinic-a', 'together-7', 'hash-together-7'), // the same request again, in the same batch
+      store.begin('clinic-b', 'together-7', 'hash-together-7'), // another participant's key of the same name
+    ]);
+    expect(outcomes.slice(0, 40).map((o) => o.status === 'fulfilled' && o.value === undefined)).toEqual(keys.map(() => true));
+    const repeat = outcomes[40]!;
+    expect(repeat.status).toBe('rejected');
+    expect(errorCode(repeat)).toBe('idempotency-in-flight');
+    expect(outcomes[41]).toEqual({ status: 'fulfilled', value: undefined });
+    expect(statements).toBeLessThan(10);
+    const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from idempotency_keys where key like 'together-%' and state = 'in_flight'`);
+    expect(rows[0]!.n).toBe(41);
+    // A key begun again with another body, in a batch of its own or not, is still refused (422).
+    const mismatch = await Promise.allSettled([store.begin('clinic-a', 'together-8', 'another-hash'), store.begin('clinic-a', 'fresh', 'h')]);
+    expect(errorCode(mismatch[0]!)).toBe('idempotency-mismatch');
+    expect(mismatch[1]).toEqual({ status: 'fulfilled', value: undefined });
   });
 
   test('closing the store first writes what its writers were given', async () => {

@@ -2,7 +2,8 @@
  * Idempotency-Key support for POSTs: per participant, the first request with a key runs and its answer is
  * stored; the same key with the same body replays that answer, with another body gets 422, and while the
  * first is still running gets 409. Answers of 5xx are not stored, so the client may retry. A key left
- * in flight by a process that died is taken over after a minute.
+ * in flight by a process that died is taken over after a minute. Keys are claimed, and answers stored,
+ * together with those of concurrent requests (group commit: store/coalescer.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Database } from '../store/database.js';
@@ -25,12 +26,39 @@ interface KeyedAnswer {
   readonly answer: StoredAnswer;
 }
 
+/** A key a request asks to run under. */
+interface KeyClaim {
+  readonly participantId: string;
+  readonly key: string;
+  readonly requestHash: string;
+}
+
 /** Claims, completes and releases idempotency keys. */
 export class IdempotencyStore {
+  /** Keys of concurrent requests are claimed together, in one statement: true for each key claimed. */
+  private readonly claim: (key: KeyClaim) => Promise<boolean>;
   /** Answers of concurrent requests are stored together, in one statement (group commit). */
   private readonly store: (answer: KeyedAnswer) => Promise<void>;
 
   constructor(private readonly db: Database) {
+    this.claim = db.batched(async (claims: readonly KeyClaim[]) => {
+      // A key given twice in one batch is claimed by its first request; the others find it in flight
+      // (409), as they would one after the other. ON CONFLICT could not touch one row twice anyway.
+      const id = (c: KeyClaim) => `${c.participantId}\u0000${c.key}`;
+      const first = new Map<string, KeyClaim>();
+      for (const c of claims) if (!first.has(id(c))) first.set(id(c), c);
+      const { rows } = await this.db.query<{ participant_id: string; key: string }>(
+        `insert into idempotency_keys (participant_id, key, request_hash, state)
+           select c.participant_id, c.key, c.request_hash, 'in_flight' from json_to_recordset($1::json) as c(participant_id text, key text, request_hash text)
+         on conflict (participant_id, key) do update set request_hash = excluded.request_hash, updated_at = now()
+           where idempotency_keys.state = 'in_flight'
+             and idempotency_keys.updated_at < now() - ($2::int * interval '1 second')
+         returning participant_id, key`,
+        [JSON.stringify([...first.values()].map((c) => ({ participant_id: c.participantId, key: c.key, request_hash: c.requestHash }))), STALE_IN_FLIGHT_SECONDS],
+        { name: 'idempotency-begin' });
+      const claimed = new Set(rows.map((r) => id({ participantId: r.participant_id, key: r.key, requestHash: '' })));
+      return claims.map((c) => first.get(id(c)) === c && claimed.has(id(c)));
+    });
     this.store = db.batched(async (answers: readonly KeyedAnswer[]) => {
       await this.db.query(
         `update idempotency_keys k set state = 'done', response_status = a.status, response_headers = a.headers,
@@ -56,14 +84,8 @@ export class IdempotencyStore {
 
   /** Starts a request under a key: undefined to go ahead, or the stored answer to replay; throws 409/422. */
   async begin(participantId: string, key: string, requestHash: string): Promise<StoredAnswer | undefined> {
-    const { rows } = await this.db.query<{ inserted: boolean }>(
-      `insert into idempotency_keys (participant_id, key, request_hash, state) values ($1, $2, $3, 'in_flight')
-       on conflict (participant_id, key) do update set request_hash = excluded.request_hash, updated_at = now()
-         where idempotency_keys.state = 'in_flight'
-           and idempotency_keys.updated_at < now() - ($4::int * interval '1 second')
-       returning true as inserted`,
-      [participantId, key, requestHash, STALE_IN_FLIGHT_SECONDS], { name: 'idempotency-begin' });
-    if (rows.length > 0) return undefined;
+    // Claimed: a new key, or one left in flight by a process that died. Otherwise the key's row says why.
+    if (await this.claim({ participantId, key, requestHash })) return undefined;
     const existing = await this.db.query<{ request_hash: string; state: string; response_status: number; response_headers: Record<string, string>; response_body: unknown }>(
       'select * from idempotency_keys where participant_id = $1 and key = $2', [participantId, key]);
     const row = existing.rows[0];

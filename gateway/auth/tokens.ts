@@ -115,9 +115,13 @@ export class TokenService {
 
   private remember(token: string, caller: Caller, expiresAt: number): void {
     if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
-      // Expired tokens first; then the oldest (a Map iterates in insertion order).
+      // A Map iterates in insertion order, and one service's tokens share a lifetime: the oldest expire
+      // first. Forget those expired, stopping at the first still valid, then the oldest if still full.
       const now = Date.now();
-      for (const [text, entry] of this.verified) if (entry.expiresAt <= now) this.verified.delete(text);
+      for (const [text, entry] of this.verified) {
+        if (entry.expiresAt > now) break;
+        this.verified.delete(text);
+      }
       if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
     }
     this.verified.set(token, { caller, expiresAt });

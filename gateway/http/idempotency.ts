@@ -44,9 +44,9 @@ export class IdempotencyStore {
     this.claim = db.batched(async (claims: readonly KeyClaim[]) => {
       // A key given twice in one batch is claimed by its first request; the others find it in flight
       // (409), as they would one after the other. ON CONFLICT could not touch one row twice anyway.
-      const id = (c: KeyClaim) => `${c.participantId}\u0000${c.key}`;
+      const id = (participantId: string, key: string) => `${participantId}\u0000${key}`;
       const first = new Map<string, KeyClaim>();
-      for (const c of claims) if (!first.has(id(c))) first.set(id(c), c);
+      for (const c of claims) if (!first.has(id(c.participantId, c.key))) first.set(id(c.participantId, c.key), c);
       const { rows } = await this.db.query<{ participant_id: string; key: string }>(
         `insert into idempotency_keys (participant_id, key, request_hash, state)
            select c.participant_id, c.key, c.request_hash, 'in_flight' from json_to_recordset($1::json) as c(participant_id text, key text, request_hash text)
@@ -56,8 +56,8 @@ export class IdempotencyStore {
          returning participant_id, key`,
         [JSON.stringify([...first.values()].map((c) => ({ participant_id: c.participantId, key: c.key, request_hash: c.requestHash }))), STALE_IN_FLIGHT_SECONDS],
         { name: 'idempotency-begin' });
-      const claimed = new Set(rows.map((r) => id({ participantId: r.participant_id, key: r.key, requestHash: '' })));
-      return claims.map((c) => first.get(id(c)) === c && claimed.has(id(c)));
+      const claimed = new Set(rows.map((r) => id(r.participant_id, r.key)));
+      return claims.map((c) => first.get(id(c.participantId, c.key)) === c && claimed.has(id(c.participantId, c.key)));
     });
     this.store = db.batched(async (answers: readonly KeyedAnswer[]) => {
       await this.db.query(

@@ -32,6 +32,11 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/** Runs a statement on a pg pool or client, as a prepared statement when it is named. */
+function run<R extends object>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: { readonly name?: string }): Promise<{ rows: R[] }> {
+  return options?.name ? on.query<R>({ name: options.name, text: sql, values: params }) : on.query<R>(sql, params);
+}
+
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite database under dataDir/pglite. */
 export async function openDatabase(options: { databaseUrl?: string; dataDir: string; databasePoolSize?: number }): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.databasePoolSize ?? 10);
@@ -48,7 +53,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   return {
     kind: 'postgres',
     batched: writers.batched,
-    query: (sql, params, options) => (options?.name ? pool.query({ name: options.name, text: sql, values: params }) : pool.query(sql, params)),
+    query: (sql, params, options) => run(pool, sql, params, options),
     exec: async (script) => {
       await pool.query(script);
     },
@@ -56,7 +61,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn({ query: (sql, params, options) => (options?.name ? client.query({ name: options.name, text: sql, values: params }) : client.query(sql, params)) });
+        const result = await fn({ query: (sql, params, options) => run(client, sql, params, options) });
         await client.query('commit');
         return result;
       } catch (err) {
@@ -111,10 +116,10 @@ export function openReadReplica(url: string, max: number, primary: Queryable, ev
   let primaryUntil = 0;
   let failed = false;
   return {
-    query: async (sql, params, options) => {
-      if (Date.now() < primaryUntil) return primary.query(sql, params, options);
+    query: async <R extends object>(sql: string, params?: unknown[], options?: { readonly name?: string }) => {
+      if (Date.now() < primaryUntil) return primary.query<R>(sql, params, options);
       try {
-        const result = await (options?.name ? pool.query({ name: options.name, text: sql, values: params }) : pool.query(sql, params));
+        const result = await run<R>(pool, sql, params, options);
         if (failed) {
           failed = false;
           events.recovered();
@@ -127,7 +132,7 @@ export function openReadReplica(url: string, max: number, primary: Queryable, ev
           failed = true;
           events.unavailable(err as Error);
         }
-        return primary.query(sql, params, options);
+        return primary.query<R>(sql, params, options);
       }
     },
     close: () => pool.end(),

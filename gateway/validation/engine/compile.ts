@@ -74,6 +74,14 @@ function indexKeys(node: ElementNode): void {
 }
 
 /** The FHIR types whose JSON value is not an object. */
+/** The calendar day exists (the R4 regular expressions accept 1985-02-30); true for a value without a day. */
+export function realDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!m) return true;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 export const PRIMITIVE_TYPES = new Set([
   'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer', 'markdown', 'oid',
   'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid', 'xhtml', 'integer64',

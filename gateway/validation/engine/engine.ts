@@ -9,7 +9,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { GATEWAY_ERROR_SYSTEM } from '../../fhir/outcomes.js';
 import { CORE_INVARIANTS, CORE_INVARIANTS_BY_ELEMENT, STRUCTURAL_RULES, VALIDATION_RULE_SYSTEM, invariantIssueType, ruleMessage, type Language, type StructuralRule } from '../rules.js';
-import { PRIMITIVE_TYPES, compileStructure, type CompiledStructure, type ElementNode } from './compile.js';
+import { PRIMITIVE_TYPES, compileStructure, realDate, type CompiledStructure, type ElementNode } from './compile.js';
 import { compareVersions, type CoreDefinitions, type StructureDefinitionLite, type Terminology } from './definitions.js';
 import { compileInvariant, type CompiledInvariant } from './invariants.js';
 import { ValueSetIndex } from './terminology.js';
@@ -692,13 +692,6 @@ export class ValidationEngine {
 
 const DATE_TYPES = new Set(['date', 'dateTime', 'instant']);
 
-/** The calendar day exists (the R4 regular expressions accept 1985-02-30). */
-function realDate(value: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
-  if (!m) return true;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
 interface ElementValue {
   readonly value: unknown;

@@ -374,31 +374,38 @@ function primitive(value: Value): string | number | boolean {
   throw UNJUDGED; // objects, decimals
 }
 
-/** FHIRPath = on two singletons of one kind (the model typed both sides): true, false, or undefined (empty). */
-function equals(left: Collection, right: Collection): boolean | undefined {
+/** The two values a comparison takes: two singletons of one kind (the model typed both sides), or undefined when either side is empty. */
+function operands(left: Collection, right: Collection): [string | number | boolean, string | number | boolean] | undefined {
   if (left.length === 0 || right.length === 0) return undefined;
   if (left.length !== 1 || right.length !== 1) throw UNJUDGED;
   const a = primitive(left[0]);
   const b = primitive(right[0]);
   if (typeof a !== typeof b) throw UNJUDGED;
-  return a === b;
+  return [a, b];
 }
 
-/** FHIRPath's order of two singletons of one kind (strings or integers): <0, 0, >0, or undefined (empty). */
+/** FHIRPath =: true, false, or undefined (empty). */
+function equals(left: Collection, right: Collection): boolean | undefined {
+  const pair = operands(left, right);
+  return pair && pair[0] === pair[1];
+}
+
+/** FHIRPath's order of two strings or two integers: <0, 0, >0, or undefined (empty). */
 function order(left: Collection, right: Collection): number | undefined {
-  if (left.length === 0 || right.length === 0) return undefined;
-  if (left.length !== 1 || right.length !== 1) throw UNJUDGED;
-  const a = primitive(left[0]);
-  const b = primitive(right[0]);
-  if (typeof a !== typeof b || typeof a === 'boolean') throw UNJUDGED;
+  const pair = operands(left, right);
+  if (!pair) return undefined;
+  const [a, b] = pair;
+  if (typeof a === 'boolean') throw UNJUDGED;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The only item of a collection, which must be a string; undefined when empty. */
-function singleString(input: Collection): string | undefined {
-  if (input.length === 0) return undefined;
-  if (input.length > 1 || typeof input[0] !== 'string') throw UNJUDGED;
-  return input[0];
+/** A function of one string (matches, toString): empty on empty, abandoned on anything but a single string. */
+function onString(f: (text: string) => Value): Node {
+  return (input) => {
+    if (input.length === 0) return [];
+    if (input.length > 1 || typeof input[0] !== 'string') throw UNJUDGED;
+    return [f(input[0])];
+  };
 }
 
 /** today(): the date where the process runs, as fhirpath.js writes it (FP_Date.isoDate: local year, month, day). */
@@ -416,13 +423,7 @@ function matches(pattern: string, owner: string): Typed {
   } catch {
     throw new Unsupported(); // fhirpath.js reports the pattern's error: let it
   }
-  return {
-    node: (input) => {
-      const text = singleString(input);
-      return text === undefined ? [] : [regex.test(text)];
-    },
-    type: 'boolean',
-  };
+  return { node: onString((text) => regex.test(text)), type: 'boolean' };
 }
 
 function call(name: string, owner: string, argument: Typed | undefined): Typed {
@@ -466,13 +467,7 @@ function call(name: string, owner: string, argument: Typed | undefined): Typed {
       none();
       // Strings, and dates and times whose text fhirpath.js keeps as it was written.
       if (!TEXTUAL.has(owner)) throw new Unsupported();
-      return {
-        node: (input) => {
-          const text = singleString(input);
-          return text === undefined ? [] : [text];
-        },
-        type: 'System.String',
-      };
+      return { node: onString((text) => text), type: 'System.String' };
     case 'where':
       if (!criteria) throw new Unsupported();
       return { node: (input) => input.filter(test), type: owner };

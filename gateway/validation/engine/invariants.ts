@@ -8,6 +8,7 @@ import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { NATIVE_BY_EXPRESSION, NATIVE_BY_KEY, nativeKey } from './native-invariants.js';
 import { compileSubset } from './fhirpath-subset.js';
+import { realDate } from './compile.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,12 +66,7 @@ const TRIVIALLY_HOLDS: Readonly<Record<string, (instance: unknown) => boolean>> 
  * claim. Only possible months and days: fhirpath.js refuses to compare an impossible date, and judges it.
  */
 const DATE = /^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$/;
-function possibleDate(text: string): boolean {
-  if (!DATE.test(text)) return false;
-  if (text.length < 10) return true;
-  const day = Number(text.slice(8, 10));
-  return new Date(Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, day)).getUTCDate() === day; // no 31 April, no 29 February 2025
-}
+const possibleDate = (text: string) => DATE.test(text) && realDate(text); // no 31 April, no 29 February 2025
 function sameDatePrecisionInOrder(start: unknown, end: unknown): boolean {
   return typeof start === 'string' && typeof end === 'string' && start.length === end.length && start <= end && possibleDate(start) && possibleDate(end);
 }

@@ -107,13 +107,14 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const clients = new ClientStore(db);
     const claims = new ClaimRepository(db);
     const outbox = new OutboxDispatcher(db, queues, logger);
+    steps.push(['outbox', () => outbox.idle()]);
     // Validation runs on the request path only: worker-only processes do not load the definitions.
     const conformance = config.role !== 'worker' ? await Conformance.load() : undefined;
     // Metrics are served by the API role: worker-only processes keep none.
     const metrics = config.role !== 'worker' ? gatewayMetrics({ db: reads, queues, registry }) : undefined;
     const validators: ResourceValidator[] = conformance && metrics ? countingFailures([conformanceValidator(conformance)], (rule) => countValidationFailure(metrics, rule))
       : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
-    const limits = new ParticipantLimits(() => redis.producerConnection(), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
+    const limits = new ParticipantLimits(() => redis.producerConnection({ commandTimeoutMs: LIMITER_COMMAND_TIMEOUT_MS }), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
     const eligibilityRequests = new EligibilityRepository(db);
@@ -226,6 +227,12 @@ function demoSeedPath(): string {
   return fileURLToPath(new URL('./demo/seed/demo-participants.json', import.meta.url));
 }
 
+/**
+ * How long a request's rate-limit count waits for Redis before the in-process limiter counts it instead:
+ * a Redis that hangs (up, answering nothing) then costs each request this long, not the 5 s a job's add waits.
+ */
+const LIMITER_COMMAND_TIMEOUT_MS = 250;
+
 /** Slow senders get this long for headers, and for a whole request; idle keep-alive sockets close sooner. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -250,9 +257,10 @@ async function stopServer(server: Server): Promise<void> {
 
 /**
  * Shutdown order: no new requests, then workers finish their jobs in progress (a delivery to the
- * demo sandbox included, hence the sandbox after them), then queues, Redis, and the database last.
+ * demo sandbox included, hence the sandbox after them), then the outbox's dispatches in flight (accepted
+ * claims answered before their job reached Redis), then queues, Redis, and the database last.
  */
-const SHUTDOWN_ORDER = ['http', 'workers', 'sandbox', 'queues', 'redis', 'database'];
+const SHUTDOWN_ORDER = ['http', 'workers', 'sandbox', 'outbox', 'queues', 'redis', 'database'];
 
 /** Runs the steps registered so far in SHUTDOWN_ORDER, each even if another fails, within the deadline. */
 function shutdown(steps: Array<[string, () => Promise<unknown>]>, logger: Logger): () => Promise<void> {

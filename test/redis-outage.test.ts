@@ -1,13 +1,14 @@
 /**
  * Accept-then-enqueue survives Redis being down: the claim is stored with its job in the outbox, the
  * provider still gets 202, and once Redis is back the outbox relay queues it and it is delivered. A
- * gateway stopped while Redis is down stops at once instead of waiting for it.
+ * Redis that hangs delays the claim's job, not its 202. A gateway stopped while Redis is down stops at
+ * once instead of waiting for it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { answers, connect, freePort } from '../gateway/queue/redis.js';
-import { claimBundle, startTestGateway, type TestGateway } from './harness.js';
+import { claimBundle, eventually, startTestGateway, type TestGateway } from './harness.js';
 
 let port: number;
 let redis: ChildProcess | undefined;
@@ -67,6 +68,27 @@ describe('Redis outage', () => {
       expect({ insurer, status: eligibility.status, body: await eligibility.json() }).toMatchObject({ insurer, status: 200, body: { outcome: 'complete', insurance: [{ inforce: true }] } });
     }
     await startRedis();
+    await gw.waitForStatus(claimId, ['complete'], 'demo-clinic', 30_000);
+  }, 60_000);
+
+  it('answers an accepted claim without waiting for its job to reach Redis: a hung Redis delays the job, not the 202', async () => {
+    await gw.token('demo-clinic'); // fetched while Redis answers
+    const dispatched = async (claimId: string) => (await gw.passerelle.db.query<{ dispatched: boolean }>(
+      `select dispatched_at is not null as dispatched from outbox where payload->>'claimId' = $1`, [claimId])).rows;
+    redis!.kill('SIGSTOP'); // up, but answering nothing: the producer would wait 5 s for its addBulk
+    let claimId: string;
+    try {
+      const started = Date.now();
+      const submission = await submitted(gw);
+      claimId = submission.claimId;
+      expect(submission.answer.status).toBe(202);
+      // The rate limit and the eligibility cache give up on Redis after 250 ms each; the job's add is not waited for.
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(await dispatched(claimId)).toEqual([{ dispatched: false }]);
+    } finally {
+      redis!.kill('SIGCONT');
+    }
+    await eventually(async () => expect(await dispatched(claimId)).toEqual([{ dispatched: true }]));
     await gw.waitForStatus(claimId, ['complete'], 'demo-clinic', 30_000);
   }, 60_000);
 

@@ -93,7 +93,7 @@ export class ClaimService {
       throw err;
     }
     this.deps.logger.info({ claimId, provider: accepted.provider.id, insurer: accepted.insurer.id }, 'claim accepted');
-    await this.deps.outbox.dispatch([job]);
+    this.deps.outbox.dispatchSoon([job]);
     return { claimId, claimResponse, duplicate: false };
   }
 

@@ -93,9 +93,11 @@ export interface RedisHandle {
   readonly private: boolean;
   /**
    * Producer connections fail fast when Redis is down (one retry, ~100 ms), so the API answers instead of
-   * hanging; commands sent while the connection is still being made wait for it.
+   * hanging; commands sent while the connection is still being made wait for it. A command Redis does not
+   * answer fails after commandTimeoutMs (5 s by default: a job's add; the rate limiter, whose in-process
+   * fallback then counts, gives it 250 ms).
    */
-  producerConnection(): RedisConnection;
+  producerConnection(options?: { readonly commandTimeoutMs?: number }): RedisConnection;
   /** Cache connections fail at once when Redis is away (no offline queue, 250 ms per command): a cache never slows a request. */
   cacheConnection(): RedisConnection;
   /** Worker connections wait and retry forever, as BullMQ workers require. */
@@ -151,7 +153,7 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
   return {
     url,
     private: child !== undefined,
-    producerConnection: () => open({ maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 2000 }),
+    producerConnection: (options) => open({ maxRetriesPerRequest: 1, commandTimeout: options?.commandTimeoutMs ?? 5000, connectTimeout: 2000 }),
     workerConnection: () => open({ maxRetriesPerRequest: null }),
     cacheConnection: () => open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 1000 }),
     endUnconnected: () => {

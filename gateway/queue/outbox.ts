@@ -88,7 +88,8 @@ export class OutboxDispatcher {
    * and one statement sooner, and under load without waiting for the batch in flight. idle() waits for them.
    */
   dispatchSoon(messages: readonly OutboxMessage[]): void {
-    void this.dispatch(messages);
+    // dispatch() reports a failed add itself; this only keeps anything else from becoming an unhandled rejection.
+    this.dispatch(messages).catch((err: unknown) => this.logger.warn({ err: { message: (err as Error).message } }, 'job dispatch failed: the jobs stay in the outbox for the relay'));
   }
 
   /** Resolves once every dispatch started so far has finished (before the queues close). */

@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './logger.js';
 import { openDatabase, openReadReplica, type Database, type Queryable } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { deploymentSetting } from './store/settings.js';
-import { openRedis, type RedisHandle } from './queue/redis.js';
+import { openRedis, REQUEST_PATH_COMMAND_TIMEOUT_MS, type RedisHandle } from './queue/redis.js';
 import { QueueRegistry } from './queue/queues.js';
 import { OutboxDispatcher } from './queue/outbox.js';
 import { ParticipantRegistry, type Participant } from './participants/registry.js';
@@ -114,7 +114,7 @@ export async function startPasserelle(config: Config, options: StartOptions = {}
     const metrics = config.role !== 'worker' ? gatewayMetrics({ db: reads, queues, registry }) : undefined;
     const validators: ResourceValidator[] = conformance && metrics ? countingFailures([conformanceValidator(conformance)], (rule) => countValidationFailure(metrics, rule))
       : [{ name: 'not-in-worker-role', validate: () => { throw new Error('validation runs in the API role'); } }];
-    const limits = new ParticipantLimits(() => redis.producerConnection({ commandTimeoutMs: LIMITER_COMMAND_TIMEOUT_MS }), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
+    const limits = new ParticipantLimits(() => redis.producerConnection({ commandTimeoutMs: REQUEST_PATH_COMMAND_TIMEOUT_MS }), prefix, { requestsPerMinute: config.limits.requestsPerMinute, maxBundleEntries: config.limits.maxBundleEntries, maxBodyBytes: config.bodyLimitBytes }, registry);
     const adapters = options.adapters ?? defaultAdapters({ timeoutMs: config.delivery.timeoutMs });
     const packsFor = (insurer: Participant | undefined) => conformance?.packsInForce(insurer?.profilePacks) ?? [];
     const eligibilityRequests = new EligibilityRepository(db);
@@ -226,12 +226,6 @@ function jobOptions(config: Config, queue: string) {
 function demoSeedPath(): string {
   return fileURLToPath(new URL('./demo/seed/demo-participants.json', import.meta.url));
 }
-
-/**
- * How long a request's rate-limit count waits for Redis before the in-process limiter counts it instead:
- * a Redis that hangs (up, answering nothing) then costs each request this long, not the 5 s a job's add waits.
- */
-const LIMITER_COMMAND_TIMEOUT_MS = 250;
 
 /** Slow senders get this long for headers, and for a whole request; idle keep-alive sockets close sooner. */
 const HEADERS_TIMEOUT_MS = 10_000;

@@ -87,7 +87,7 @@ export class EligibilityService {
     // The check job waits for the call in flight to end (its timeout): it asks again only if that call fails.
     const jobs = [eligibilityCheckJob(requestId, (question.insurer.eligibility.timeoutMs ?? LIVE_DEFAULTS.timeoutMs) + 1000)];
     await this.deps.repository.insertQueued({ ...record, queuedResponse: queued, jobs });
-    await this.deps.outbox.dispatch(jobs);
+    this.deps.outbox.dispatchSoon(jobs);
     this.deps.logger.info({ eligibilityRequest: requestId, insurer: question.insurer.id, budgetMs: budget }, 'eligibility answer past the budget: queued');
     work.then((response) => this.record(requestId, caller.participantId, response))
       .catch((err: Error) => this.deps.logger.warn({ eligibilityRequest: requestId, err: { message: err.message } }, 'eligibility call after the budget failed; the check job asks again'));

@@ -87,7 +87,7 @@ export class ExchangeService {
       { id, resourceType: type, senderId: caller.participantId, recipientId: recipient.id, contentHash, resource, claimIds, event: spec.event }, jobs);
     if (result.created) {
       this.deps.logger.info({ exchangeId: id, resourceType: type, sender: caller.participantId, recipient: recipient.id, claims: claimIds }, 'exchange received');
-      await this.deps.outbox.dispatch(jobs(id));
+      this.deps.outbox.dispatchSoon(jobs(id));
     }
     return result;
   }

@@ -2,7 +2,7 @@
  * Limits per participant, after authentication: requests per minute (counted in Redis, so every API
  * process shares the count; 429 with Retry-After beyond it) and request size (413). Each participant's
  * registry entry may set its own limits; otherwise the gateway's defaults apply. Should Redis be down,
- * or not answer within its connection's command timeout (250 ms, gateway/runtime.ts), an in-process
+ * or not answer within its connection's command timeout (REQUEST_PATH_COMMAND_TIMEOUT_MS, 250 ms), an in-process
  * limiter takes over rather than failing or holding the request.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';

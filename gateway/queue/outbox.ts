@@ -82,10 +82,11 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Dispatches these messages without the caller waiting (for an answer that needs them recorded, not
-   * queued: they are in the outbox, committed with the change that made them, so a dispatch that never
-   * finishes loses nothing, the relay adds them). The accepted claim's 202 goes out one Redis round trip
-   * and one statement sooner, and under load without waiting for the batch in flight. idle() waits for them.
+   * Dispatches these messages without the caller waiting: for an HTTP answer that needs them recorded, not
+   * queued (an accepted claim, a queued eligibility request, a received exchange). They are in the outbox,
+   * committed with the change that made them, so a dispatch that never finishes loses nothing: the relay
+   * adds them. The answer goes out one Redis round trip and one statement sooner, and under load without
+   * waiting for the batch in flight. idle() waits for them. Workers await dispatch() instead.
    */
   dispatchSoon(messages: readonly OutboxMessage[]): void {
     // dispatch() reports a failed add itself; this only keeps anything else from becoming an unhandled rejection.

@@ -87,6 +87,12 @@ export function endsWhenDisconnected(connection: Redis, duplicated: (copy: Redis
   return connection;
 }
 
+/**
+ * The longest a request waits for one Redis command that it can do without (a cache read, a rate-limit
+ * count with its in-process fallback): a Redis that hangs costs a request this much, not the 5 s a job's add waits.
+ */
+export const REQUEST_PATH_COMMAND_TIMEOUT_MS = 250;
+
 /** A reachable, checked Redis and the means to open connections to it. */
 export interface RedisHandle {
   readonly url: string;
@@ -95,10 +101,10 @@ export interface RedisHandle {
    * Producer connections fail fast when Redis is down (one retry, ~100 ms), so the API answers instead of
    * hanging; commands sent while the connection is still being made wait for it. A command Redis does not
    * answer fails after commandTimeoutMs (5 s by default: a job's add; the rate limiter, whose in-process
-   * fallback then counts, gives it 250 ms).
+   * fallback then counts, gives it REQUEST_PATH_COMMAND_TIMEOUT_MS).
    */
   producerConnection(options?: { readonly commandTimeoutMs?: number }): RedisConnection;
-  /** Cache connections fail at once when Redis is away (no offline queue, 250 ms per command): a cache never slows a request. */
+  /** Cache connections fail at once when Redis is away (no offline queue, REQUEST_PATH_COMMAND_TIMEOUT_MS per command): a cache never slows a request. */
   cacheConnection(): RedisConnection;
   /** Worker connections wait and retry forever, as BullMQ workers require. */
   workerConnection(): RedisConnection;
@@ -155,7 +161,7 @@ function handle(url: string, child: ChildProcess | undefined): RedisHandle {
     private: child !== undefined,
     producerConnection: (options) => open({ maxRetriesPerRequest: 1, commandTimeout: options?.commandTimeoutMs ?? 5000, connectTimeout: 2000 }),
     workerConnection: () => open({ maxRetriesPerRequest: null }),
-    cacheConnection: () => open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 1000 }),
+    cacheConnection: () => open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: REQUEST_PATH_COMMAND_TIMEOUT_MS, connectTimeout: 1000 }),
     endUnconnected: () => {
       for (const c of connections) if (!['ready', 'connect', 'end'].includes(c.status)) c.disconnect();
     },

@@ -14,6 +14,8 @@ import { loadConfig } from '../gateway/config.js';
 import { createLogger } from '../gateway/logger.js';
 import { startPasserelle, type Passerelle, type StartOptions } from '../gateway/runtime.js';
 import { PROCESSING_STATUS_EXTENSION, type ClaimStatus } from '../gateway/claims/claim-status.js';
+import { openDatabase, type Database } from '../gateway/store/database.js';
+import { migrate } from '../gateway/store/migrate.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';
 
 /** A fresh database on the test server; drop() removes it. */
@@ -32,6 +34,28 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
+    },
+  };
+}
+
+/**
+ * A migrated store with a provider "clinic" and an insurer "ipm": a fresh PostgreSQL database, or PGlite
+ * in a fresh directory; close() removes it.
+ */
+export async function openTestStore(store: 'PostgreSQL' | 'PGlite'): Promise<{ db: Database; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-store-'));
+  const database = store === 'PostgreSQL' ? await createTestDatabase() : undefined;
+  const db = await openDatabase({ dataDir, ...(database ? { databaseUrl: database.url } : {}) });
+  await migrate(db);
+  for (const [id, kind] of [['clinic', 'provider'], ['ipm', 'insurer']]) {
+    await db.query(`insert into participants (id, kind, name, organization) values ($1, $2, $1, '{}')`, [id, kind]);
+  }
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

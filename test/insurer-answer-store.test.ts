@@ -5,37 +5,24 @@
  * cancelled meanwhile stays cancelled.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Bundle, Claim, ClaimResponse } from '@medplum/fhirtypes';
-import { openDatabase, type Database } from '../gateway/store/database.js';
-import { migrate } from '../gateway/store/migrate.js';
+import type { Database } from '../gateway/store/database.js';
 import { ClaimRepository } from '../gateway/claims/claim-repository.js';
-import { createTestDatabase } from './harness.js';
+import { openTestStore } from './harness.js';
 
 type Answer = ClaimResponse & { id: string };
 
-describe.each(['PostgreSQL', 'PGlite'])('an insurer answer in the store (%s)', (store) => {
+describe.each(['PostgreSQL', 'PGlite'] as const)('an insurer answer in the store (%s)', (store) => {
   let db: Database;
   let claims: ClaimRepository;
   let cleanUp: () => Promise<void>;
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-answer-store-'));
-    const database = store === 'PostgreSQL' ? await createTestDatabase() : undefined;
-    db = await openDatabase({ dataDir, ...(database ? { databaseUrl: database.url } : {}) });
-    await migrate(db);
-    for (const [id, kind] of [['clinic', 'provider'], ['ipm', 'insurer']]) {
-      await db.query(`insert into participants (id, kind, name, organization) values ($1, $2, $1, '{}')`, [id, kind]);
-    }
+    const opened = await openTestStore(store);
+    db = opened.db;
     claims = new ClaimRepository(db);
-    cleanUp = async () => {
-      await db.close();
-      await database?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    };
+    cleanUp = opened.close;
   }, 60_000);
   afterAll(() => cleanUp());
 

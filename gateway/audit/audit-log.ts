@@ -37,7 +37,7 @@ export interface StateChange {
  * provider and insurer. They are writable CTEs, so a change can go in the same statement as the write
  * that causes it: `claims` is the row source giving the claims' id, provider_id and insurer_id (the
  * claims table, or a CTE that inserts or updates claims), and `param` the placeholder of
- * stateChangeRows(changes). `where`, a condition on a change `s` (its claim_id and status), keeps only
+ * stateChangeRows(changes). `where`, a condition on a change `s` (its claim_id, status and detail), keeps only
  * the changes the statement turns out to make (e.g. "answered after cancel" rather than the answer's status).
  */
 export function stateChangeCtes(claims: string, param: string, where = 'true'): string {
@@ -45,7 +45,7 @@ export function stateChangeCtes(claims: string, param: string, where = 'true'): 
       select s.claim_id, s.status, s.detail from json_to_recordset(${param}::json) as s(n int, claim_id uuid, status text, detail jsonb) where ${where} order by s.n),
     state_audit as (insert into audit_events (id, kind, entity, outcome, participants, resource)
       select s.event_id, 'state', 'Claim/' || c.id, '0', array[c.provider_id, c.insurer_id], s.event
-        from json_to_recordset(${param}::json) as s(claim_id uuid, status text, event_id uuid, event json) join ${claims} c on c.id = s.claim_id where ${where})`;
+        from json_to_recordset(${param}::json) as s(claim_id uuid, status text, detail jsonb, event_id uuid, event json) join ${claims} c on c.id = s.claim_id where ${where})`;
 }
 
 /** The parameter stateChangeCtes reads: the changes with their AuditEvents, as JSON. */

@@ -112,46 +112,87 @@ export interface NewClaim {
 /** Thrown by insert when the provider already submitted a claim with this identifier. */
 export class DuplicateClaimError extends Error {}
 
+/** What inserting one claim of a batch came to: stored, a duplicate identifier, or an error of its own. */
+type InsertOutcome = 'inserted' | 'duplicate' | Error;
+
+/** The most claims written in one statement (their bundles travel in one parameter). */
+const MAX_INSERT_BATCH = 100;
+
 /** Reads and writes claims. */
 export class ClaimRepository {
-  constructor(private readonly db: Database) {}
+  /** Claims accepted at the same time are stored together, in one statement and one commit (group commit). */
+  private readonly insertOne: (claim: NewClaim) => Promise<InsertOutcome>;
+
+  constructor(private readonly db: Database) {
+    this.insertOne = db.batched((claims: readonly NewClaim[]) => this.insertBatch(claims), MAX_INSERT_BATCH);
+  }
 
   /**
    * Stores an accepted claim, its "queued" answer and its delivery job, atomically. The claim is queued at
    * once (events accepted, then queued): its job is in the outbox, which adds it to BullMQ after commit or,
-   * should that fail, later (queue/outbox.ts), as the "queued" answer tells the provider.
+   * should that fail, later (queue/outbox.ts), as the "queued" answer tells the provider. Claims accepted
+   * while a previous insert runs are written with each other's (store/coalescer.ts); each resolves once
+   * its own rows are committed. Throws DuplicateClaimError when the provider already has a claim with
+   * this identifier, including one of the same batch.
    */
   async insert(claim: NewClaim): Promise<void> {
-    const changes: StateChange[] = [
+    const outcome = await this.insertOne(claim);
+    if (outcome === 'duplicate') throw new DuplicateClaimError('duplicate claim identifier');
+    if (outcome instanceof Error) throw outcome;
+  }
+
+  /**
+   * Writes claims in one statement. Should that statement fail, each claim is written alone, so that a
+   * claim that cannot be stored (whatever in it the database refuses) fails its own request only.
+   */
+  private async insertBatch(claims: readonly NewClaim[]): Promise<InsertOutcome[]> {
+    try {
+      const inserted = await this.insertStatement(claims);
+      return claims.map((c) => (inserted.has(c.id) ? 'inserted' : 'duplicate'));
+    } catch (err) {
+      if (claims.length === 1) return [err instanceof Error ? err : new Error(String(err))];
+      const outcomes: InsertOutcome[] = [];
+      for (const claim of claims) outcomes.push(...await this.insertBatch([claim]));
+      return outcomes;
+    }
+  }
+
+  /**
+   * One statement, so one round trip and one commit for every claim of the batch: the claims, the claims
+   * they correct, the gateway's ClaimResponses, the delivery jobs, and the history and audit events of
+   * all of them. A claim whose identifier its provider already used (before, or earlier in the batch) is
+   * left out, with everything that goes with it; the ids of the claims stored are returned.
+   */
+  private async insertStatement(claims: readonly NewClaim[]): Promise<Set<string>> {
+    const changes: StateChange[] = claims.flatMap((claim) => [
       { claimId: claim.id, status: 'accepted', detail: claim.warnings.length > 0 ? { warnings: claim.warnings } : undefined },
       { claimId: claim.id, status: 'queued' },
       ...(claim.replaces ? [{ claimId: claim.replaces, status: 'replaced', detail: { by: claim.id } }] : []),
-    ];
-    const response = claim.acceptedResponse;
-    try {
-      // One statement, so one round trip and one commit on the request path: the claim, the claim it
-      // corrects, the gateway's ClaimResponse, the delivery job, and the history and audit events of both.
-      await this.db.query(
-        `with new_claim as (insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id)
-             values ($1, $2, $3, $4, $5, 'queued', $6::json, $7) returning id, provider_id, insurer_id),
-           replaced as (update claims set replaced_by = $1, stuck_since = null, updated_at = now(),
-               status = case when status in ('accepted', 'queued', 'pended', 'failed') then 'cancelled' else status end
-             where id = $8::uuid returning id, provider_id, insurer_id),
-           gateway_response as (insert into claim_responses (id, claim_id, source, content_hash, outcome, resource, created_at)
-             select $7, id, 'gateway', null, $9, $10::json, clock_timestamp() from new_claim),
-           ${outboxCte('$11')},
-           ${stateChangeCtes('(select * from new_claim union all select * from replaced)', '$12')}
-         select 1`,
-        [claim.id, claim.providerId, claim.insurerId, claim.identifier.system, claim.identifier.value, JSON.stringify(claim.bundle), response.id,
-          claim.replaces ?? null, response.outcome ?? 'queued', JSON.stringify(response), outboxRows(claim.jobs), stateChangeRows(changes)],
-        { name: 'claim-insert' },
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505' && /identifier/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message))) {
-        throw new DuplicateClaimError('duplicate claim identifier');
-      }
-      throw err;
-    }
+    ]);
+    const rows = claims.map((claim, n) => ({
+      n, id: claim.id, provider_id: claim.providerId, insurer_id: claim.insurerId, identifier_system: claim.identifier.system,
+      identifier_value: claim.identifier.value, bundle: claim.bundle, response_id: claim.acceptedResponse.id, replaces: claim.replaces ?? null,
+      outcome: claim.acceptedResponse.outcome ?? 'queued', response: claim.acceptedResponse,
+    }));
+    const { rows: stored } = await this.db.query<{ id: string }>(
+      `with input as (select * from json_to_recordset($1::json) as c(n int, id uuid, provider_id text, insurer_id text, identifier_system text,
+           identifier_value text, bundle json, response_id uuid, replaces uuid, outcome text, response json)),
+         new_claim as (insert into claims (id, provider_id, insurer_id, identifier_system, identifier_value, status, bundle, accepted_response_id)
+             select id, provider_id, insurer_id, identifier_system, identifier_value, 'queued', bundle, response_id from input order by n
+           on conflict (provider_id, identifier_system, identifier_value) do nothing
+           returning id, provider_id, insurer_id),
+         replaced as (update claims o set replaced_by = i.id, stuck_since = null, updated_at = now(),
+             status = case when o.status in ('accepted', 'queued', 'pended', 'failed') then 'cancelled' else o.status end
+           from input i join new_claim c on c.id = i.id where o.id = i.replaces returning o.id, o.provider_id, o.insurer_id),
+         gateway_response as (insert into claim_responses (id, claim_id, source, content_hash, outcome, resource, created_at)
+           select i.response_id, i.id, 'gateway', null, i.outcome, i.response, clock_timestamp() from input i join new_claim c on c.id = i.id order by i.n),
+         ${outboxCte('$2', 'm.owner in (select id from new_claim)')},
+         ${stateChangeCtes('(select * from new_claim union all select * from replaced)', '$3', "s.claim_id in (select id from new_claim) or (s.status = 'replaced' and (s.detail->>'by')::uuid in (select id from new_claim))")}
+       select id from new_claim`,
+      [JSON.stringify(rows), outboxRows(claims.flatMap((c) => c.jobs), claims.flatMap((c) => c.jobs.map(() => c.id))), stateChangeRows(changes)],
+      { name: 'claim-insert' },
+    );
+    return new Set(stored.map((row) => row.id));
   }
 
   /** The claim with this id, or undefined. */

@@ -142,8 +142,9 @@ export class ClaimRepository {
   }
 
   /**
-   * Writes claims in one statement. Should that statement fail, each claim is written alone, so that a
-   * claim that cannot be stored (whatever in it the database refuses) fails its own request only.
+   * Writes claims in one statement. Should that statement fail, each claim is written alone (at the same
+   * time, on the pool's connections), so that a claim that cannot be stored (whatever in it the database
+   * refuses) fails its own request only.
    */
   private async insertBatch(claims: readonly NewClaim[]): Promise<InsertOutcome[]> {
     try {
@@ -151,9 +152,7 @@ export class ClaimRepository {
       return claims.map((c) => (inserted.has(c.id) ? 'inserted' : 'duplicate'));
     } catch (err) {
       if (claims.length === 1) return [err instanceof Error ? err : new Error(String(err))];
-      const outcomes: InsertOutcome[] = [];
-      for (const claim of claims) outcomes.push(...await this.insertBatch([claim]));
-      return outcomes;
+      return (await Promise.all(claims.map((claim) => this.insertBatch([claim])))).flat();
     }
   }
 
@@ -189,7 +188,7 @@ export class ClaimRepository {
          ${outboxCte('$2', 'm.owner in (select id from new_claim)')},
          ${stateChangeCtes('(select * from new_claim union all select * from replaced)', '$3', "s.claim_id in (select id from new_claim) or (s.status = 'replaced' and (s.detail->>'by')::uuid in (select id from new_claim))")}
        select id from new_claim`,
-      [JSON.stringify(rows), outboxRows(claims.flatMap((c) => c.jobs), claims.flatMap((c) => c.jobs.map(() => c.id))), stateChangeRows(changes)],
+      [JSON.stringify(rows), outboxRows(claims.flatMap((c) => c.jobs.map((job) => ({ ...job, owner: c.id })))), stateChangeRows(changes)],
       { name: 'claim-insert' },
     );
     return new Set(stored.map((row) => row.id));

@@ -23,7 +23,7 @@ export interface OutboxMessage {
  * The statement part that records messages (a writable CTE, outbox_rows), so that they can go in the
  * same statement as the state change that needs them; `param` is the placeholder of outboxRows(messages),
  * and `onlyIf` a condition the statement's other parts decide (the messages are written only if it holds;
- * it may name `m.owner`, the id outboxRows gave each message, to keep the messages of some rows only).
+ * it may name `m.owner`, the owner outboxRows was given with each message, to keep the messages of some rows only).
  * A message already recorded is kept as it was.
  */
 export function outboxCte(param: string, onlyIf = 'true'): string {
@@ -33,9 +33,9 @@ export function outboxCte(param: string, onlyIf = 'true'): string {
       on conflict (job_id) do nothing)`;
 }
 
-/** The parameter outboxCte reads: the messages as JSON, each with its owner's id (owners[i]) when given. */
-export function outboxRows(messages: readonly OutboxMessage[], owners?: readonly string[]): string {
-  return JSON.stringify(messages.map((m, n) => ({ n, owner: owners?.[n] ?? null, queue: m.queue, job_name: m.jobName, job_id: m.jobId, payload: m.payload, delay_ms: m.delayMs ?? null })));
+/** The parameter outboxCte reads: the messages as JSON, each with the id of the row it belongs to (`owner`) when given. */
+export function outboxRows(messages: ReadonlyArray<OutboxMessage & { readonly owner?: string }>): string {
+  return JSON.stringify(messages.map((m, n) => ({ n, owner: m.owner ?? null, queue: m.queue, job_name: m.jobName, job_id: m.jobId, payload: m.payload, delay_ms: m.delayMs ?? null })));
 }
 
 /** Records messages inside the caller's transaction, in one statement; a message already recorded is kept as it was. */
